@@ -1,0 +1,45 @@
+# mailsentry - top-level make wrapper around CMake + Ninja.
+#
+#   make            build build/mailsentry (installs missing build packages)
+#   make check      build and run every test (unit, corpus, fuzz replay)
+#   make demo       build, generate the bundled incident-1 example, report on it
+#   make asan       build and test under AddressSanitizer + UBSan (build-asan/)
+#   make fuzz       build libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make deps       install the Debian packages the build and tests need
+
+BUILD      ?= build
+FUZZ_SECONDS ?= 30
+CMAKE_FLAGS ?=
+
+.PHONY: all deps check demo asan fuzz clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	@sh tools/deps.sh
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+deps:
+	@sh tools/deps.sh
+
+check: all
+	cd $(BUILD) && ctest --output-on-failure
+
+demo: all
+	@sh tools/demo.sh $(BUILD)
+
+asan:
+	@sh tools/deps.sh
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMS_SANITIZE=ON
+	ninja -C build-asan
+	cd build-asan && ctest --output-on-failure
+
+fuzz:
+	@sh tools/deps.sh
+	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DMS_FUZZ=ON
+	ninja -C build-fuzz
+	@sh tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz

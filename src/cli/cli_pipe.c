@@ -1,0 +1,164 @@
+/* cli_pipe.c - the reading pipeline shared by events, report and scan */
+#include "cli/cli_pipe.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/redact.h"
+#include "correlate/corr.h"
+#include "frame/frame.h"
+#include "input/in_file.h"
+#include "input/in_order.h"
+#include "parse/parse.h"
+#include "util/mem.h"
+#include "util/msg.h"
+#include "util/utf8.h"
+
+const char *
+pipe_skip_name(enum pipe_skip why)
+{
+	static const char *const names[PIPE_SKIP_MAX] = {
+		"too long", "binary (NUL bytes)", "no log framing", "unknown program",
+		"unrecognized line", "malformed field",
+	};
+
+	return why < PIPE_SKIP_MAX ? names[why] : "?";
+}
+
+static void
+pipe_skip(struct pipe_stats *st, const struct pipe_opts *o, enum pipe_skip why,
+	  const char *file, uint64_t lineno, struct strv line)
+{
+	char red[512], pr[1024];
+
+	if (st->skipped[why]++ < LIMIT_VERBOSE_SAMPLES && o->verbose) {
+		redact_line(strv_make(line.p, line.len > 400 ? 400 : line.len), red, sizeof(red));
+		strv_printable(strv_cstr(red), pr, sizeof(pr));
+		msg_info("%s:%" PRIu64 ": skipped (%s): %s", file, lineno, pipe_skip_name(why), pr);
+	}
+}
+
+static void
+pipe_file(struct in_file *in, const struct pipe_opts *o, struct corr *corr, pipe_sink *sink,
+	  void *arg, struct pipe_stats *st)
+{
+	const char *name = in_file_name(in);
+	struct frame_ctx fctx;
+	struct parse_out *out = mem_alloc(sizeof(*out));
+	uint64_t lineno = 0;
+	struct strv line;
+	unsigned flags;
+	int r;
+
+	frame_ctx_init(&fctx, name, o->year, in_file_mtime(in));
+	while ((r = in_file_getline(in, &line, &flags)) > 0) {
+		struct frame fr;
+		enum parse_result pr;
+		int i;
+
+		lineno++;
+		st->lines++;
+		if (flags & IN_LINE_TOOLONG) {
+			pipe_skip(st, o, PIPE_SKIP_TOOLONG, name, lineno, line);
+			continue;
+		}
+		if (line.len > 0 && line.p[line.len - 1] == '\r')
+			line.len--;
+		if (line.len == 0)
+			continue;
+		if (memchr(line.p, '\0', line.len) != NULL) {
+			pipe_skip(st, o, PIPE_SKIP_BINARY, name, lineno, line);
+			continue;
+		}
+		/* Invalid UTF-8 is counted but still parsed: skipping it would
+		 * let an attacker hide failed logins behind one stray byte in a
+		 * user name. Output escapes such bytes as U+FFFD. */
+		if (!utf8_valid(line.p, line.len))
+			st->bad_utf8++;
+		if (frame_line(&fctx, line.p, line.len, &fr) < 0) {
+			pipe_skip(st, o, PIPE_SKIP_UNFRAMED, name, lineno, line);
+			continue;
+		}
+		pr = parse_line(&fr, out);
+		switch (pr) {
+		case PARSE_UNKNOWN_PROG:
+			pipe_skip(st, o, PIPE_SKIP_UNKNOWN_PROG, name, lineno, line);
+			continue;
+		case PARSE_UNMATCHED:
+			pipe_skip(st, o, PIPE_SKIP_UNMATCHED, name, lineno, line);
+			continue;
+		case PARSE_MALFORMED:
+			pipe_skip(st, o, PIPE_SKIP_MALFORMED, name, lineno, line);
+			continue;
+		case PARSE_NOEVENT:
+			st->noevent++;
+			continue;
+		case PARSE_EVENTS:
+			break;
+		}
+		for (i = 0; i < out->n; i++) {
+			if (!corr_event(corr, &out->ev[i]))
+				continue;
+			st->events++;
+			sink(arg, &out->ev[i]);
+		}
+	}
+	if (r < 0) {
+		msg_error("%s: line %" PRIu64 ": %s", name, lineno + 1, in_file_error(in));
+		st->files_failed++;
+	}
+	st->bytes += in_file_bytes(in);
+	mem_free(out);
+}
+
+int
+pipe_run(char *const *paths, size_t n, const struct pipe_opts *o, pipe_sink *sink, void *arg,
+	 struct pipe_stats *st)
+{
+	const char **order = mem_calloc(n, sizeof(*order));
+	struct corr *corr = corr_new();
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < n; i++)
+		order[i] = paths[i];
+	if (n > 1)
+		in_order_sort(order, n, o->year);
+	for (i = 0; i < n; i++) {
+		char err[512];
+		struct in_file *in = in_file_open(order[i], err, sizeof(err));
+
+		st->files++;
+		if (in == NULL) {
+			msg_error("%s", err);
+			st->files_failed++;
+			continue;
+		}
+		pipe_file(in, o, corr, sink, arg, st);
+		in_file_close(&in);
+	}
+	corr_free(&corr);
+	mem_free(order);
+	return st->files_failed ? -1 : 0;
+}
+
+void
+pipe_print_stats(const struct pipe_stats *st)
+{
+	int i;
+
+	msg_info("read %u file(s), %" PRIu64 " lines, %" PRIu64 " bytes: %" PRIu64
+		 " events, %" PRIu64 " lines without events",
+		 st->files, st->lines, st->bytes, st->events, st->noevent);
+	for (i = 0; i < PIPE_SKIP_MAX; i++)
+		if (st->skipped[i] > 0)
+			msg_info("skipped %" PRIu64 " lines: %s", st->skipped[i],
+				 pipe_skip_name((enum pipe_skip)i));
+	if (st->bad_utf8 > 0)
+		msg_info("%" PRIu64 " lines held invalid UTF-8 (parsed; shown as U+FFFD)",
+			 st->bad_utf8);
+	if (st->files_failed > 0)
+		msg_info("%u file(s) could not be read completely", st->files_failed);
+}

@@ -1,0 +1,46 @@
+/* cli_pipe.h - the reading pipeline shared by events, report and scan
+ * SUMMARY  files (oldest first) -> lines -> frames -> parsers -> correlation
+ *          -> a sink called with each public event in log order. Lines that
+ *          cannot be used are counted by reason; --verbose shows the first
+ *          few of each reason (passwords redacted) and the counts.
+ * ERRORS   A file that cannot be opened or read (corrupt compressed data) is
+ *          reported with msg_error naming it (and the line reached) and the
+ *          other files are still read; pipe_run returns -1 then. */
+#ifndef MS_CLI_PIPE_H
+#define MS_CLI_PIPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/evt.h"
+
+enum pipe_skip {
+	PIPE_SKIP_TOOLONG,	/* over LIMIT_LINE_MAX */
+	PIPE_SKIP_BINARY,	/* NUL bytes */
+	PIPE_SKIP_UNFRAMED,	/* no timestamp/program framing */
+	PIPE_SKIP_UNKNOWN_PROG,	/* a program we have no parser for */
+	PIPE_SKIP_UNMATCHED,	/* a known program, a line shape we do not know */
+	PIPE_SKIP_MALFORMED,	/* a known shape with an invalid field */
+	PIPE_SKIP_MAX
+};
+
+struct pipe_stats {
+	uint64_t lines, events, noevent, bad_utf8, bytes;
+	uint64_t skipped[PIPE_SKIP_MAX];
+	unsigned files, files_failed;
+};
+
+struct pipe_opts {
+	int year;		/* --year, 0 = infer */
+	bool verbose;
+};
+
+typedef void pipe_sink(void *arg, const struct evt *e);
+
+int pipe_run(char *const *paths, size_t n, const struct pipe_opts *opts, pipe_sink *sink,
+	     void *arg, struct pipe_stats *st);
+/* The counts, as --verbose prints them at the end. */
+void pipe_print_stats(const struct pipe_stats *st);
+const char *pipe_skip_name(enum pipe_skip why);
+
+#endif

@@ -1,0 +1,32 @@
+/* cli_util.c - what the commands share */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/msg.h"
+#include "util/scan.h"
+
+int
+cli_parse_year(const char *arg, int *year)
+{
+	uint32_t y;
+
+	if (scan_u32(arg, strlen(arg), &y) < 0 || y < 1970 || y > 9999) {
+		msg_warn("--year: \"%.20s\" is not a year between 1970 and 9999", arg);
+		return -1;
+	}
+	*year = (int)y;
+	return 0;
+}
+
+void
+cli_write(const void *p, size_t len)
+{
+	if (len > 0 && fwrite(p, 1, len, stdout) != len) {
+		if (errno == EPIPE)
+			exit(EXIT_NOTHING);
+		msg_fatal("write to standard output: %s", strerror(errno));
+	}
+}

@@ -1,0 +1,141 @@
+/* parse.c - pick the parser for a framed line, and the rule-table runner */
+#include "parse/parse.h"
+
+#include <string.h>
+
+/* Program names as they appear in syslog tags. A name matches the tag
+ * exactly, or as a prefix followed by '/', '-' or '(' when prefix is set
+ * ("postfix/submission/smtpd", "postfix-incoming/smtpd", "auth-worker(123)"). */
+static const struct parse_prog {
+	const char *name;
+	bool prefix;
+	parse_fn *fn;
+} parse_progs[] = {
+	{ "postfix", true, parse_postfix },
+	{ "dovecot", true, parse_dovecot },
+	{ "imap-login", false, parse_dovecot },
+	{ "pop3-login", false, parse_dovecot },
+	{ "submission-login", false, parse_dovecot },
+	{ "managesieve-login", false, parse_dovecot },
+	{ "lmtp-login", false, parse_dovecot },
+	{ "auth", true, parse_dovecot },
+	{ "vpopmail", false, parse_vpopmail },
+	{ "vchkpw", true, parse_vpopmail },
+	{ "qmail", true, parse_qmail },
+	{ "tcpserver", false, parse_qmail },
+	{ "courieresmtpd", false, parse_courier },
+	{ "courierpop3login", false, parse_courier },
+	{ "courierpop3d", false, parse_courier },
+	{ "courier-imap", false, parse_courier },
+	{ "imapd", true, parse_courier },
+	{ "imapd-ssl", false, parse_courier },
+	{ "pop3d", true, parse_courier },
+	{ "pop3d-ssl", false, parse_courier },
+	{ "imaplogin", false, parse_courier },
+	{ "sendmail", false, parse_sendmail },
+	{ "sm-mta", false, parse_sendmail },
+	{ "sm-msp-queue", false, parse_sendmail },
+	{ "sm-acceptingconnections", false, parse_sendmail },
+	{ "exim", false, parse_exim },
+	{ "exim4", false, parse_exim },
+	{ "spamd", false, parse_spamd },
+};
+
+/* Parsers that understand lines without a program name (multilog). */
+static parse_fn *const parse_noprog[] = { parse_qmail, parse_vpopmail, parse_dovecot };
+
+static bool
+parse_prog_match(const struct parse_prog *pp, struct strv prog)
+{
+	size_t n = strlen(pp->name);
+
+	if (prog.len < n || memcmp(prog.p, pp->name, n) != 0)
+		return false;
+	if (prog.len == n)
+		return true;
+	return pp->prefix && (prog.p[n] == '/' || prog.p[n] == '-' || prog.p[n] == '(');
+}
+
+enum parse_result
+parse_line(const struct frame *f, struct parse_out *out)
+{
+	enum parse_result r, best = PARSE_UNKNOWN_PROG;
+	size_t i;
+
+	out->n = 0;
+	if (f->kind == FRAME_EXIM)
+		return parse_exim(f, out);
+	if (f->prog.len == 0) {
+		for (i = 0; i < sizeof(parse_noprog) / sizeof(parse_noprog[0]); i++) {
+			out->n = 0;
+			r = parse_noprog[i](f, out);
+			if (r >= PARSE_MALFORMED)
+				return r;
+			if (r > best)
+				best = r;
+		}
+		out->n = 0;
+		return best;
+	}
+	for (i = 0; i < sizeof(parse_progs) / sizeof(parse_progs[0]); i++)
+		if (parse_prog_match(&parse_progs[i], f->prog))
+			return parse_progs[i].fn(f, out);
+	return PARSE_UNKNOWN_PROG;
+}
+
+struct evt *
+parse_new_evt(struct parse_out *out, const struct frame *f, const char *source)
+{
+	struct evt *e;
+
+	if (out->n >= LIMIT_EVENTS_PER_LINE)
+		return NULL;
+	e = &out->ev[out->n++];
+	evt_clear(e);
+	e->source = source;
+	e->time = f->time;
+	e->usec = f->usec;
+	if (f->host.len > 0)
+		EVT_SET(e, host, f->host);
+	return e;
+}
+
+void
+parse_drop_evt(struct parse_out *out)
+{
+	if (out->n > 0)
+		out->n--;
+}
+
+enum parse_result
+pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv msg,
+       const char *source, const char *service, struct parse_out *out)
+{
+	struct pm_caps caps;
+	struct evt *e;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!pm_match(rules[i].tpl, msg, &caps))
+			continue;
+		if (rules[i].type == EVT_NONE)
+			return PARSE_NOEVENT;
+		if ((e = parse_new_evt(out, f, source)) == NULL)
+			return PARSE_EVENTS;
+		e->type = rules[i].type;
+		e->status = rules[i].status;
+		if (service != NULL)
+			evt_set(e->service, sizeof(e->service), strv_cstr(service));
+		if (pm_apply(&caps, e) < 0 ||
+		    (rules[i].fix != NULL && rules[i].fix(&caps, e, f) < 0)) {
+			parse_drop_evt(out);
+			return PARSE_MALFORMED;
+		}
+		if (e->type == EVT_NONE) {	/* the fix found nothing to report */
+			parse_drop_evt(out);
+			return PARSE_NOEVENT;
+		}
+		return PARSE_EVENTS;
+	}
+	return PARSE_UNMATCHED;
+}

@@ -1,0 +1,10 @@
+/* parse_dovecot.c - dovecot log lines (placeholder until the rule table lands) */
+#include "parse/parse.h"
+
+enum parse_result
+parse_dovecot(const struct frame *f, struct parse_out *out)
+{
+	(void)f;
+	(void)out;
+	return PARSE_UNMATCHED;
+}

@@ -1,0 +1,56 @@
+/* utf8.c - UTF-8 validation (RFC 3629 table 3-7 ranges) */
+#include "util/utf8.h"
+
+size_t
+utf8_valid_len(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (len == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len < n)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+bool
+utf8_valid(const char *p, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((unsigned char)p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((n = utf8_valid_len(p + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
