@@ -22,6 +22,7 @@ struct corr_msg {
 struct corr_dlv {
 	char qid[LIMIT_QID_MAX];
 	char recipient[LIMIT_ADDR_MAX];
+	char service[LIMIT_SERVICE_MAX];	/* qmail channel: "local" or "remote" */
 	int64_t time;
 };
 
@@ -304,6 +305,7 @@ corr_link_delivery(struct corr *c, const struct evt *e)
 		d = *slot = mem_calloc(1, sizeof(*d));
 	memcpy(d->qid, e->qid, sizeof(d->qid));
 	memcpy(d->recipient, e->recipient, sizeof(d->recipient));
+	memcpy(d->service, e->service, sizeof(d->service));
 	d->time = e->time;
 }
 
@@ -321,6 +323,8 @@ corr_resolve_delivery(struct corr *c, struct evt *e)
 		memcpy(e->qid, d->qid, sizeof(e->qid));
 	if (e->recipient[0] == '\0')
 		memcpy(e->recipient, d->recipient, sizeof(e->recipient));
+	if (e->service[0] == '\0')
+		memcpy(e->service, d->service, sizeof(e->service));
 	/* Each qmail delivery number is one attempt: its outcome ends it. */
 	mem_free(htab_del(c->dlvs, key, klen));
 }
