@@ -36,6 +36,28 @@ static const struct parse_prog {
 	{ "pop3d", true, parse_courier },
 	{ "pop3d-ssl", false, parse_courier },
 	{ "imaplogin", false, parse_courier },
+	/* Cyrus ("cyrus/imaps", "imap", "pop3", "sieve") and UW-IMAP ("ipop3d"):
+	 * parse_courier tells them apart by the message. */
+	{ "cyrus", true, parse_courier },
+	{ "imap", false, parse_courier },
+	{ "imaps", false, parse_courier },
+	{ "pop3", false, parse_courier },
+	{ "pop3s", false, parse_courier },
+	{ "sieve", false, parse_courier },
+	{ "timsieved", false, parse_courier },
+	{ "ipop3d", false, parse_courier },
+	/* Dovecot's own log file names mail processes: "imap(user)", "lmtp(123)". */
+	{ "imap", true, parse_dovecot },
+	{ "pop3", true, parse_dovecot },
+	{ "lmtp", true, parse_dovecot },
+	{ "lda", true, parse_dovecot },
+	{ "submission", true, parse_dovecot },
+	{ "managesieve", true, parse_dovecot },
+	/* Dovecot 1.x's own log file: "Jun 23 15:04:05 Info: imap-login: ..." */
+	{ "Info", false, parse_dovecot },
+	{ "Warning", false, parse_dovecot },
+	{ "Error", false, parse_dovecot },
+	{ "Fatal", false, parse_dovecot },
 	{ "sendmail", false, parse_sendmail },
 	{ "sm-mta", false, parse_sendmail },
 	{ "sm-msp-queue", false, parse_sendmail },

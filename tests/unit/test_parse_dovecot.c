@@ -1,0 +1,570 @@
+/* test_parse_dovecot.c - parse/parse_dovecot.c: one row per rule, malformed
+ * and hostile lines, and every Dovecot line of the shared corpus */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/evt.h"
+#include "parse/parse.h"
+#include "util/buf.h"
+#include "util/netaddr.h"
+
+#define T0 "\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"dovecot\","
+
+static struct frame
+mkframe(const char *prog, const char *msg)
+{
+	struct frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = FRAME_RFC3164;
+	f.time = 1700000000;
+	f.host = strv_cstr("mx");
+	f.prog = strv_cstr(prog);
+	f.msg = strv_cstr(msg);
+	return f;
+}
+
+/* The JSON lines of out's events, joined by '\n'. */
+static void
+events_json(const struct parse_out *out, struct buf *b)
+{
+	int i;
+
+	buf_reset(b);
+	for (i = 0; i < out->n; i++) {
+		if (i > 0)
+			buf_append_char(b, '\n');
+		evt_json(&out->ev[i], b);
+	}
+}
+
+struct row {
+	const char *prog, *msg;
+	enum parse_result want;
+	const char *json;	/* NULL: no events */
+};
+
+static const struct row rows[] = {
+	/* Login processes, syslog framing ("dovecot: imap-login: ..."). */
+	{ "dovecot",
+	  "imap-login: Login: user=<u@example.com>, method=PLAIN, rip=192.0.2.10, lip=198.51.100.1, mpid=30726, secured, session=<QlNHvRZeMMd/AAAB>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_success\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.10\",\"mech\":\"PLAIN\",\"host\":\"mx\"}" },
+	/* Dovecot's own log file: prog is the process, a level follows. */
+	{ "pop3-login",
+	  "Info: Login: user=<u@example.com>, method=PLAIN, rip=2001:db8::15, lip=2001:db8::1, mpid=18, TLS, session=<PeYcgjjOGOisEQAB>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"pop3\",\"type\":\"auth_success\",\"account\":\"u@example.com\",\"ip\":\"2001:db8::15\",\"mech\":\"PLAIN\",\"host\":\"mx\"}" },
+	/* multilog: no prog. */
+	{ "",
+	  "submission-login: Info: Login: user=<u@example.com>, method=LOGIN, rip=::ffff:192.0.2.11, lip=198.51.100.1",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"submission\",\"type\":\"auth_success\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.11\",\"mech\":\"LOGIN\",\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "imap-login: Disconnected (auth failed, 2 attempts): user=<bob>, method=PLAIN, rip=192.0.2.87, lip=198.51.100.194, TLS",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_failure\",\"account\":\"bob\",\"ip\":\"192.0.2.87\",\"mech\":\"PLAIN\",\"attempts\":2,\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "pop3-login: Aborted login (auth failed, 1 attempts in 17 secs): user=<test>, method=PLAIN, rip=192.0.2.13, lip=203.0.113.17, session=<YADINsQCDs5BH8Pg>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"pop3\",\"type\":\"auth_failure\",\"account\":\"test\",\"ip\":\"192.0.2.13\",\"mech\":\"PLAIN\",\"attempts\":1,\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "imap-login: Info: Disconnected: Connection closed: read(size=1003) failed: Connection reset by peer (auth failed, 1 attempts in 0 secs): user=<t@example.com>, rip=192.0.2.4, lip=127.0.0.1, session=<Lsz0Oo7WXti3b7xe>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_failure\",\"account\":\"t@example.com\",\"ip\":\"192.0.2.4\",\"attempts\":1,\"host\":\"mx\"}" },
+	/* Dovecot 2.4 */
+	{ "dovecot",
+	  "managesieve-login: Login aborted: Connection closed (auth failed, 3 attempts in 16 secs) (auth_failed): user=<test>, method=PLAIN, rip=192.0.2.241, lip=203.0.113.104, TLS, session=<9ZHq02g3J8S60fan>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"managesieve\",\"type\":\"auth_failure\",\"account\":\"test\",\"ip\":\"192.0.2.241\",\"mech\":\"PLAIN\",\"attempts\":3,\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "imap-login: Disconnected (auth failed, 1 attempts): method=PLAIN, rip=192.0.2.100, lip=198.51.100.194, TLS: Disconnected",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_failure\",\"ip\":\"192.0.2.100\",\"mech\":\"PLAIN\",\"attempts\":1,\"host\":\"mx\"}" },
+	/* Dovecot 1.x */
+	{ "dovecot",
+	  "pop3-login: Aborted login (1 authentication attempts): user=<u>, method=PLAIN, rip=::ffff:192.0.2.4, lip=::ffff:192.0.2.5, secured",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"pop3\",\"type\":\"auth_failure\",\"account\":\"u\",\"ip\":\"192.0.2.4\",\"mech\":\"PLAIN\",\"attempts\":1,\"host\":\"mx\"}" },
+	{ "dovecot", "imap-login: Aborted login (0 authentication attempts): rip=192.0.2.4, lip=192.0.2.5, TLS",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot", "pop3-login: Aborted login: user=<u>, method=PLAIN, rip=::ffff:192.0.2.4, lip=::ffff:192.0.2.5",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"pop3\",\"type\":\"auth_failure\",\"account\":\"u\",\"ip\":\"192.0.2.4\",\"mech\":\"PLAIN\",\"reason\":\"aborted login\",\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "pop3-login: Disconnected (no auth attempts in 58 secs): user=<>, rip=192.0.2.13, lip=203.0.113.17, session=<LgDINsQCkttVIMPg>",
+	  PARSE_NOEVENT, NULL },
+	{ "imap-login",
+	  "Info: Login aborted: Connection closed: read(size=653) failed: Connection reset by peer (no auth attempts in 1 secs) (no_auth_attempts): user=<>, rip=192.0.2.6, lip=192.0.2.1, session=<qMLsbvY8PLSkXGoP>",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot",
+	  "pop3-login: Aborted login (tried to use disallowed plaintext auth): rip=192.0.2.21, lip=198.51.100.193, session=<LgDINsQCkttVIMPg>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"pop3\",\"type\":\"reject\",\"ip\":\"192.0.2.21\",\"reason\":\"disallowed plaintext auth\",\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "imap-login: Disconnected (proxy dest auth failed): user=<u@example.com>, method=PLAIN, rip=192.0.2.4, lip=198.51.100.2, session=<NTI4FiZxcQCSud4G>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_failure\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.4\",\"mech\":\"PLAIN\",\"reason\":\"proxy dest auth failed\",\"host\":\"mx\"}" },
+	{ "dovecot", "imap-login: Disconnected: rip=192.0.2.4, lip=198.51.100.5, TLS", PARSE_NOEVENT, NULL },
+	{ "dovecot",
+	  "imap-login: Disconnected (client didn't finish SASL auth, waited 2 secs): user=<>, method=PLAIN, rip=192.0.2.6, lip=198.51.100.2, TLS",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot",
+	  "imap-login: Maximum number of connections from user+IP exceeded (mail_max_userip_connections=10): user=<u@example.com>, method=PLAIN, rip=192.0.2.4, lip=192.0.2.1",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot", "imap-login: Time just moved backwards by 3 seconds. I'll sleep now.", PARSE_NOEVENT, NULL },
+	/* The user name is the client's: a forged rip= inside it is not the address. */
+	{ "dovecot",
+	  "imap-login: Disconnected (auth failed, 1 attempts in 2 secs): user=<x>, method=PLAIN, rip=203.0.113.66, lip=198.51.100.1>, method=PLAIN, rip=192.0.2.7, lip=198.51.100.1, TLS, session=<abc>",
+	  PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_failure\",\"account\":\"x>, method=PLAIN, rip=203.0.113.66, lip=198.51.100.1\",\"ip\":\"192.0.2.7\",\"mech\":\"PLAIN\",\"attempts\":1,\"host\":\"mx\"}" },
+
+	/* Auth processes. */
+	{ "dovecot", "auth-worker(304): pam(u,192.0.2.4): pam_authenticate() failed: Authentication failure (password mismatch?)",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"u\",\"ip\":\"192.0.2.4\",\"reason\":\"password mismatch\",\"host\":\"mx\"}" },
+	{ "dovecot", "auth-worker(31326): pam(u,192.0.2.4): unknown user", PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"u\",\"ip\":\"192.0.2.4\",\"reason\":\"unknown user\",\"host\":\"mx\"}" },
+	{ "dovecot", "auth: passwd-file(u@example.com,192.0.2.5): unknown user (SHA1 of given password: 21bd12)",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.5\",\"reason\":\"unknown user\",\"host\":\"mx\"}" },
+	{ "dovecot", "auth: sql(admin@example.com,2001:db8::26,<6rXunFtu493AqJDi>): Password mismatch", PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"admin@example.com\",\"ip\":\"2001:db8::26\",\"reason\":\"password mismatch\",\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "auth-worker(5787): conn unix:auth-worker (pid=27359,uid=97): auth-worker<55>: pam(webapps,192.0.2.7): unknown user",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"webapps\",\"ip\":\"192.0.2.7\",\"reason\":\"unknown user\",\"host\":\"mx\"}" },
+	{ "auth-worker(57065)",
+	  "Info: conn unix:auth-worker (uid=143): auth-worker<225622>: sql(u@example.com,192.0.2.7,<Yx7+W8+Io>): Password mismatch",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.7\",\"reason\":\"password mismatch\",\"host\":\"mx\"}" },
+	{ "", "auth: Info: ldap(dog,192.0.2.121,): invalid credentials", PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"dog\",\"ip\":\"192.0.2.121\",\"reason\":\"invalid credentials\",\"host\":\"mx\"}" },
+	{ "dovecot",
+	  "dovecot: auth(default): pam(a@example.com,192.0.2.206): pam_authenticate() failed: User not known to the underlying authentication module: 2 Time(s)",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"a@example.com\",\"ip\":\"192.0.2.206\",\"reason\":\"unknown user\",\"host\":\"mx\"}" },
+	{ "dovecot", "auth-worker(30165): pam(u@example.com,192.0.2.6,<PNHQq8pZhqIKAQGd>): pam_authenticate() failed: Permission denied",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.6\",\"reason\":\"Permission denied\",\"host\":\"mx\"}" },
+	/* 2.4: user and address in the process prefix; the password is never copied. */
+	{ "auth(info@example.com,192.0.2.110,sasl:login)<CvN+E95Uf4e7eEnj>",
+	  "Info: sql: Password mismatch (given password: XxxxXXxx123)", PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"info@example.com\",\"ip\":\"192.0.2.110\",\"reason\":\"password mismatch\",\"host\":\"mx\"}" },
+	{ "", "dovecot-auth: pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=web rhost=192.0.2.224",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"ip\":\"192.0.2.224\",\"host\":\"mx\"}" },
+	{ "auth", "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=root rhost=192.0.2.225  user=root",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"root\",\"ip\":\"192.0.2.225\",\"host\":\"mx\"}" },
+	/* ruser carries the client's text: a forged rhost= in it is skipped. */
+	{ "auth", "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=x rhost=203.0.113.9 rhost=192.0.2.10",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"ip\":\"192.0.2.10\",\"host\":\"mx\"}" },
+	{ "auth", "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=x rhost=192.0.2.10  user=y rhost=203.0.113.9",
+	  PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"y rhost=203.0.113.9\",\"ip\":\"192.0.2.10\",\"host\":\"mx\"}" },
+	{ "dovecot", "auth(default): Time just moved backwards by 2 seconds.", PARSE_NOEVENT, NULL },
+	{ "dovecot", "Fatal: auth(default): Support not compiled in for passdb driver 'ldap'", PARSE_NOEVENT, NULL },
+
+	/* Mail processes and the master: no events. */
+	{ "dovecot", "imap(u@example.com)<1234><QlNHvRZeMMd/AAAB>: Disconnected: Logged out in=412 out=90210", PARSE_NOEVENT, NULL },
+	{ "imap(u@example.com)", "Info: Logged out in=412 out=90210", PARSE_NOEVENT, NULL },
+	{ "dovecot", "IMAP(u): Connection closed", PARSE_NOEVENT, NULL },
+	{ "dovecot", "lmtp(30301): Connect from local", PARSE_NOEVENT, NULL },
+	{ "dovecot",
+	  "lmtp(u@example.com): z5FOLrRhDVpddgAABvoInA: sieve: msgid=<a@example.com>: stored mail into mailbox 'INBOX'",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot", "lda(u@example.com)<4321><abc>: sieve: msgid=<a@example.com>: stored mail into mailbox 'INBOX'",
+	  PARSE_NOEVENT, NULL },
+	{ "dovecot", "Dovecot v2.3.16 (7e2e900c1a) starting up for imap, pop3 (core dumps disabled)", PARSE_NOEVENT, NULL },
+	{ "dovecot", "managesieve(u@example.com): Debug: dict quota: user=u@example.com, uri=proxy::quota, noenforcing=0",
+	  PARSE_NOEVENT, NULL },
+	/* Dovecot 1.x's own log file: the level comes first. */
+	{ "Info", "imap-login: Login: user=<u>, method=PLAIN, rip=192.0.2.4, lip=192.0.2.5", PARSE_EVENTS,
+	  "{" T0 "\"service\":\"imap\",\"type\":\"auth_success\",\"account\":\"u\",\"ip\":\"192.0.2.4\",\"mech\":\"PLAIN\",\"host\":\"mx\"}" },
+	{ "dovecot", "ssl-build-param: SSL parameters regeneration completed", PARSE_NOEVENT, NULL },
+	{ "dovecot", "Killed with signal 15 (by pid=1 uid=0 code=kill)", PARSE_NOEVENT, NULL },
+
+	/* Unknown shapes and other daemons' multilog lines. */
+	{ "dovecot", "imap-login: something new: rip=192.0.2.1", PARSE_UNMATCHED, NULL },
+	{ "", "delivery 1: success: did_0+0+1/", PARSE_UNMATCHED, NULL },
+	{ "", "status: local 0/10 remote 0/20", PARSE_UNMATCHED, NULL },
+	{ "", "", PARSE_UNMATCHED, NULL },
+
+	/* Malformed: a known shape with a value that is not an address. */
+	{ "dovecot", "imap-login: Login: user=<u>, method=PLAIN, rip=999.1.1.1, lip=192.0.2.1", PARSE_MALFORMED, NULL },
+	{ "dovecot", "imap-login: Disconnected (auth failed, 1 attempts): user=<u>, method=PLAIN, rip=y.y.y.y, lip=x.x.x.x",
+	  PARSE_MALFORMED, NULL },
+	{ "dovecot", "imap-login: Disconnected (auth failed, 99999999999 attempts): user=<u>, rip=192.0.2.1", PARSE_MALFORMED, NULL },
+	{ "dovecot", "auth: pam(u,999.1.1.1): unknown user", PARSE_MALFORMED, NULL },
+	{ "dovecot", "auth: pam(u,192.0.2.1\001): unknown user", PARSE_MALFORMED, NULL },	/* control byte */
+	/* A user name with a comma and no address. */
+	{ "dovecot", "auth: pam(a,bob): unknown user", PARSE_EVENTS,
+	  "{" T0 "\"type\":\"auth_failure\",\"account\":\"a,bob\",\"reason\":\"unknown user\",\"host\":\"mx\"}" },
+};
+
+static void
+test_rows(void **state)
+{
+	struct parse_out out;
+	struct buf b;
+	size_t i;
+	int bad = 0;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct frame f = mkframe(rows[i].prog, rows[i].msg);
+		enum parse_result r;
+
+		out.n = 0;
+		r = parse_dovecot(&f, &out);
+		events_json(&out, &b);
+		if (r != rows[i].want || (rows[i].json == NULL ? out.n != 0 : strcmp(b.data, rows[i].json) != 0)) {
+			printf("row %zu: %s: %s\n  got %d %s\n  want %d %s\n", i, rows[i].prog, rows[i].msg, r,
+			       out.n ? b.data : "-", rows[i].want, rows[i].json ? rows[i].json : "-");
+			bad++;
+		}
+	}
+	buf_release(&b);
+	assert_int_equal(bad, 0);
+}
+
+/* parse_line sends each of Dovecot's program names here. */
+static void
+test_dispatch(void **state)
+{
+	static const struct {
+		const char *prog, *msg;
+		enum parse_result want;
+	} d[] = {
+		{ "dovecot", "imap-login: Disconnected: rip=192.0.2.4, lip=198.51.100.5", PARSE_NOEVENT },
+		{ "imap-login", "Info: Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+		{ "pop3-login", "Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+		{ "submission-login", "Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+		{ "managesieve-login", "Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+		{ "auth", "passwd-file(u,192.0.2.4): unknown user", PARSE_EVENTS },
+		{ "auth-worker(22401)", "Info: sql(u,192.0.2.5,<n4JLdHNVngZGpV2j>): unknown user", PARSE_EVENTS },
+		{ "auth(u,192.0.2.110,sasl:login)<CvN+E95Uf4e7eEnj>", "Info: sql: Password mismatch", PARSE_EVENTS },
+		{ "dovecot-auth", "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=w rhost=192.0.2.9", PARSE_EVENTS },
+		{ "imap(u@example.com)", "Info: Logged out in=412 out=90210", PARSE_NOEVENT },
+		{ "lmtp(30301)", "Connect from local", PARSE_NOEVENT },
+		{ "", "imap-login: Info: Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+		{ "Info", "pop3-login: Login: user=<u>, method=PLAIN, rip=192.0.2.1", PARSE_EVENTS },
+	};
+	struct parse_out out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		struct frame f = mkframe(d[i].prog, d[i].msg);
+		enum parse_result r = parse_line(&f, &out);
+
+		if (r != d[i].want)
+			printf("dispatch %zu: %s: got %d want %d\n", i, d[i].prog, r, d[i].want);
+		assert_int_equal(r, d[i].want);
+		if (r == PARSE_EVENTS)
+			assert_string_equal(out.ev[0].source, "dovecot");
+	}
+}
+
+/* Pathological lines finish quickly (the matcher's step budget) and never
+ * produce an event with a forged address. */
+static void
+test_hostile(void **state)
+{
+	static const char *const units[] = { "(", "(auth failed, ", "rip=", "user=<", ">, ", ": ", "(a", "auth failed, 1 attempts", "conn x: auth-worker<" };
+	static const char *const progs[] = { "dovecot", "imap-login", "", "auth", "auth-worker(1)" };
+	static char line[LIMIT_LINE_MAX];
+	struct parse_out out;
+	struct timespec t0, t1;
+	size_t u, p, n;
+	double secs;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		size_t ul = strlen(units[u]);
+
+		for (n = 0; n + ul < sizeof(line) - 64; n += ul)
+			memcpy(line + n, units[u], ul);
+		line[n] = '\0';
+		for (p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+			static const char *const heads[] = { "", "imap-login: ", "imap-login: Login: ", "auth: pam(" };
+			size_t h;
+
+			for (h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
+				char *msg = malloc(sizeof(line) + 32);
+				struct frame f;
+
+				snprintf(msg, sizeof(line) + 32, "%s%s", heads[h], line);
+				f = mkframe(progs[p], msg);
+				out.n = 0;
+				(void)parse_dovecot(&f, &out);
+				free(msg);
+			}
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	printf("hostile: %.3f s\n", secs);
+	assert_true(secs < 2.0);
+}
+
+/* ---- the shared corpus ------------------------------------------------- */
+
+/* Split a corpus line into prog and msg the way the framer does (enough of
+ * it for these files): an optional timestamp (RFC 3164, a "%(day)s"
+ * template, RFC 3339, "YYYY-MM-DD hh:mm:ss", multilog "@4000..."), an
+ * optional host, then "prog[pid]: msg". -1 if the line has no prog. */
+static int
+split_line(const char *s, struct frame *f)
+{
+	const char *p = s, *tok, *colon;
+	size_t i;
+	int ntok;
+
+	memset(f, 0, sizeof(*f));
+	f->kind = FRAME_RFC3164;
+	while (*p == ' ')
+		p++;
+	if (p[0] == '@' && strlen(p) > 26 && p[25] == ' ') {
+		f->msg = strv_cstr(p + 26);
+		return 0;
+	}
+	if (strlen(p) > 19 && p[4] == '-' && p[7] == '-' && p[10] == ' ' && p[13] == ':') {
+		p += 19;
+		while (*p != ' ' && *p != '\0')
+			p++;
+		while (*p == ' ')
+			p++;
+		f->msg = strv_cstr(p);
+		return 0;
+	}
+	if (strlen(p) > 19 && p[4] == '-' && p[10] == 'T') {
+		while (*p != ' ' && *p != '\0')
+			p++;
+	} else {
+		/* Up to three tokens, the last of them hh:mm:ss. */
+		const char *q = p;
+
+		for (ntok = 0; ntok < 3; ntok++) {
+			const char *t;
+
+			while (*q == ' ')
+				q++;
+			t = q;
+			while (*q != ' ' && *q != '\0')
+				q++;
+			if (q - t == 8 && t[2] == ':' && t[5] == ':') {
+				p = q;
+				break;
+			}
+		}
+	}
+	/* [host] prog[pid]: msg */
+	for (ntok = 0; ntok < 2; ntok++) {
+		while (*p == ' ')
+			p++;
+		tok = p;
+		while (*p != ' ' && *p != '\0')
+			p++;
+		if (p > tok && p[-1] == ':' && *p == ' ') {
+			colon = p - 1;
+			i = (size_t)(colon - tok);
+			if (i > 0 && tok[i - 1] == ']') {
+				const char *lb = memchr(tok, '[', i);
+
+				if (lb != NULL && lb > tok)
+					i = (size_t)(lb - tok);
+			}
+			f->prog = strv_make(tok, i);
+			f->msg = strv_cstr(p + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool
+is_dovecot_prog(struct strv prog, struct strv msg)
+{
+	static const char *const pre[] = { "dovecot", "imap-login", "pop3-login", "submission-login",
+					   "managesieve-login", "auth", "imap(", "pop3(", "lmtp(", "lda(",
+					   "Info", "Error", "Warning", "Fatal" };
+	size_t i;
+
+	if (prog.len == 0)
+		prog = msg;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t n = strlen(pre[i]);
+
+		if (strv_has_prefix(prog, pre[i]) &&
+		    (pre[i][n - 1] == '(' || prog.len == n || strchr(":[-(/", prog.p[n]) != NULL))
+			return true;
+	}
+	return false;
+}
+
+/* "key=" followed by an address (up to one of the stop bytes). */
+static bool
+has_addr(const char *s, const char *key, const char *stop)
+{
+	const char *p = s;
+
+	while ((p = strstr(p, key)) != NULL) {
+		struct netaddr a;
+		size_t n;
+
+		p += strlen(key);
+		n = strcspn(p, stop);
+		if (netaddr_parse(p, n, &a) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *const corpus_files[] = {
+	"fail2ban/dovecot",
+	"crowdsec-hub/dovecot-logs.log",
+	"crowdsec-hub/dovecot-spam.log",
+	"modoboa/mail.log",
+	"ossec-hids/ossec-testing/dovecot.ini",
+	"wazuh/ruleset-tests/dovecot.ini",
+	"ossec-docs/email/dovecot.rst",
+	"qmail-grafical-stats/dovecot.log",
+	"sshguard/parser-tests.txt",
+};
+
+static void
+test_corpus(void **state)
+{
+	const char *dir = getenv("MS_CORPUS");
+	size_t fi;
+	unsigned total = 0, res[5] = { 0 }, unsplit = 0, checked = 0, host_ok = 0, aggressive = 0,
+		 ann_unsplit = 0, must_bad = 0;
+
+	(void)state;
+	if (dir == NULL || *dir == '\0') {
+		print_message("skip: MS_CORPUS is not set\n");
+		skip();
+	}
+	for (fi = 0; fi < sizeof(corpus_files) / sizeof(corpus_files[0]); fi++) {
+		char path[4096], raw[LIMIT_LINE_MAX + 2], want_host[128] = "";
+		bool want = false, aggr = false;
+		FILE *fp;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, corpus_files[fi]);
+		if ((fp = fopen(path, "r")) == NULL) {
+			print_message("skip: %s: cannot open\n", path);
+			continue;
+		}
+		while (fgets(raw, sizeof(raw), fp) != NULL) {
+			char *line = raw, *eq;
+			struct frame f;
+			struct parse_out out;
+			enum parse_result r;
+			bool must;
+			int k;
+
+			raw[strcspn(raw, "\r\n")] = '\0';
+			if (strstr(line, "failJSON:") != NULL) {
+				char *h = strstr(line, "\"host\"");
+
+				want = strstr(line, "\"match\": true") != NULL ||
+				       strstr(line, "\"match\":true") != NULL;
+				want_host[0] = '\0';
+				if (h != NULL && (h = strchr(h + 6, '"')) != NULL)
+					snprintf(want_host, sizeof(want_host), "%.*s", (int)strcspn(h + 1, "\""), h + 1);
+				continue;
+			}
+			if (strstr(line, "filterOptions:") != NULL) {
+				aggr = strstr(line, "aggressive") != NULL;
+				continue;
+			}
+			if (line[0] == '#' || line[0] == '\0')
+				continue;
+			if (strncmp(line, "log ", 4) == 0 && (eq = strstr(line, " = ")) != NULL)
+				line = eq + 3;	/* OSSEC/Wazuh .ini */
+			/* Placeholder addresses (ossec-docs "rip=y.y.y.y") are not
+			 * addresses: MALFORMED is right for those lines. */
+			must = has_addr(line, "rip=", ", ") ||
+			       (strstr(line, "user=") != NULL && strstr(line, "rip=") == NULL);
+			if (split_line(line, &f) < 0 || !is_dovecot_prog(f.prog, f.msg)) {
+				if (must && (strstr(line, "rip=") != NULL || strstr(line, "dovecot") != NULL)) {
+					unsplit++;
+					print_message("  not routed here (framing): %.120s\n", line);
+				}
+				if (want && want_host[0] != '\0')
+					ann_unsplit++;
+				want = false;
+				continue;
+			}
+			f.host = strv_cstr("h");
+			total++;
+			out.n = 0;
+			r = parse_dovecot(&f, &out);
+			res[r]++;
+			if (f.prog.len > 0) {	/* the dispatch table agrees */
+				struct parse_out o2;
+				enum parse_result r2 = parse_line(&f, &o2);
+
+				if (r2 != r)
+					print_message("  parse_line %d, parse_dovecot %d: %.160s\n", r2, r, line);
+				assert_int_equal(r2, r);
+			}
+			if (r == PARSE_UNMATCHED || r == PARSE_MALFORMED) {
+				must_bad += must;
+				print_message("  %s%s: %.160s\n", must ? "FAIL " : "",
+					      r == PARSE_UNMATCHED ? "unmatched" : "malformed", line);
+			}
+			if (want && want_host[0] != '\0') {
+				if (aggr) {
+					aggressive++;
+				} else {
+					bool ok = false;
+
+					checked++;
+					for (k = 0; k < out.n; k++)
+						ok |= strcmp(out.ev[k].ip, want_host) == 0;
+					if (ok)
+						host_ok++;
+					else
+						print_message("  no event with ip %s: %.160s\n", want_host, line);
+				}
+			}
+			want = false;
+		}
+		fclose(fp);
+	}
+	print_message("dovecot corpus: %u lines: %u events, %u no-event, %u unmatched, %u malformed; "
+		      "%u with address/user not routed here\n",
+		      total, res[PARSE_EVENTS], res[PARSE_NOEVENT], res[PARSE_UNMATCHED], res[PARSE_MALFORMED], unsplit);
+	print_message("fail2ban labels: %u checked, %u with the labelled ip, %u aggressive-mode (not events "
+		      "by design), %u skipped (framing)\n",
+		      checked, host_ok, aggressive, ann_unsplit);
+	assert_int_equal(must_bad, 0);
+	assert_int_equal(host_ok, checked);
+	assert_true(total > 100);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_dispatch),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_corpus),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
