@@ -106,7 +106,8 @@ pipe_file(struct in_file *in, const struct pipe_opts *o, struct corr *corr, pipe
 		}
 	}
 	if (r < 0) {
-		msg_error("%s: line %" PRIu64 ": %s", name, lineno + 1, in_file_error(in));
+		/* in_file_error already starts with the file name. */
+		msg_error("%s (at line %" PRIu64 ")", in_file_error(in), lineno + 1);
 		st->files_failed++;
 	}
 	st->bytes += in_file_bytes(in);

@@ -9,6 +9,11 @@
  * next newline, never split into two lines. */
 #define LIMIT_LINE_MAX 8192
 
+/* Decoder memory for one compressed input (xz dictionary, zstd window).
+ * xz -9 needs 65 MiB and zstd's own default ceiling is 128 MiB; a header
+ * asking for more is refused rather than allocated. */
+#define LIMIT_DECOMP_MEMORY (128UL << 20)
+
 /* Event fields. An account or address longer than these is not a real one
  * (RFC 5321: 64-byte local part + 255-byte domain); such lines are counted
  * as malformed. Free-text fields (reason, relay) are cut instead. */

@@ -4,7 +4,10 @@
  *          (peeked through in_file, so compressed files work); files whose
  *          first line has no timestamp fall back to the logrotate suffix
  *          (".N" / ".N.gz": higher is older; "-YYYYMMDD": earlier is older),
- *          then to the modification time. "-" (stdin) stays where it is.
+ *          then to the modification time; a suffix compares only files of
+ *          one base name ("mail.log.1" with "mail.log.2.gz"). Files no key
+ *          separates keep their given order. "-" (stdin) stays where it is.
+ * LIMITS   At most the first 64 lines of each file are peeked.
  * ERRORS   A file that cannot be opened keeps its place; the reader reports
  *          the error when it gets there. */
 #ifndef MS_IN_ORDER_H
