@@ -90,17 +90,21 @@ in_order_rotation(const char *path, struct in_order_key *k)
 }
 
 /* The first framed timestamp among the first lines, and the mtime.
- * false if the file cannot be opened. */
+ * false if the path is not a regular file or cannot be opened. */
 static bool
 in_order_peek(const char *path, int year_option, struct in_order_key *k)
 {
 	struct frame_ctx ctx;
+	struct stat sb;
 	struct in_file *f;
 	char err[256];
 	struct strv line;
 	unsigned flags;
 	int i;
 
+	/* A pipe (`<(zcat x)`) or FIFO would lose what we peek, or block. */
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return false;
 	if ((f = in_file_open(path, err, sizeof(err))) == NULL)
 		return false;	/* the reader reports it in its turn */
 	k->has_mtime = true;

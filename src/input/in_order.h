@@ -8,6 +8,8 @@
  *          one base name ("mail.log.1" with "mail.log.2.gz"). Files no key
  *          separates keep their given order. "-" (stdin) stays where it is.
  * LIMITS   At most the first 64 lines of each file are peeked.
+ *          Pipes and FIFOs (`<(zcat x)`) are never peeked and keep their
+ *          place, as "-" does.
  * ERRORS   A file that cannot be opened keeps its place; the reader reports
  *          the error when it gets there. */
 #ifndef MS_IN_ORDER_H

@@ -26,7 +26,7 @@ static char tmpdir[] = "/tmp/ms_in_order_XXXXXX";
 
 struct file {
 	const char *name;	/* NULL ends; "-" is standard input, not created */
-	int64_t mtime;		/* 0: file is not created */
+	int64_t mtime;		/* 0: file is not created, -1: a FIFO */
 	const char *text;	/* NULL: "no timestamp here\n" */
 };
 
@@ -44,7 +44,9 @@ check(const char *row, const struct file *files, const char *const *want)
 			snprintf(paths[n], sizeof(paths[n]), "-");
 		} else {
 			snprintf(paths[n], sizeof(paths[n]), "%s/%s", tmpdir, files[n].name);
-			if (files[n].mtime != 0) {
+			if (files[n].mtime == -1) {
+				assert_int_equal(mkfifo(paths[n], 0600), 0);
+			} else if (files[n].mtime != 0) {
 				const char *text = files[n].text ? files[n].text : "no timestamp here\n";
 				struct timespec ts[2] = { { (time_t)files[n].mtime, 0 },
 							  { (time_t)files[n].mtime, 0 } };
@@ -118,6 +120,10 @@ test_fallbacks(void **state)
 		  { { "mail.log", 1000, NULL }, { "gone.log.1", 0, NULL },
 		    { "mail.log.2", 1000, NULL }, { "mail.log.1", 1000, NULL }, { NULL, 0, NULL } },
 		  { "mail.log.2", "gone.log.1", "mail.log.1", "mail.log" } },
+		{ "fifo stays in place, unread",
+		  { { "mail.log", 1000, NULL }, { "fifo.log", -1, NULL }, { "mail.log.1", 1000, NULL },
+		    { NULL, 0, NULL } },
+		  { "mail.log.1", "fifo.log", "mail.log" } },
 		{ "not rotations",
 		  { { "mail-2", 2000, NULL }, { "mail-1", 1000, NULL }, { "2024", 3000, NULL },
 		    { NULL, 0, NULL } },
