@@ -1,21 +1,43 @@
 /* frame.h - split one raw log line into time, host, program and message
- * SUMMARY  Recognizes, per line (files may mix them):
- *            RFC 3164 syslog "Mmm dd hh:mm:ss host prog[pid]: msg", with an
- *              optional "<facility.priority>" token before the host, and
- *              without a host (Dovecot's own log_path file: "Mmm dd hh:mm:ss
- *              imap-login: Info: ..."); the year comes from frame_ctx;
+ * SUMMARY  Recognizes, per line (files may mix them), by the first byte:
+ *            RFC 3164 syslog "Mmm dd hh:mm:ss[.ffffff] host prog[pid]: msg"
+ *              (day "Jun  3", "Jun 3" or "Jun 03"), with an optional
+ *              "<facility.priority>" token before the host, and without a
+ *              host (Dovecot's own log_path file: "Mmm dd hh:mm:ss
+ *              imap-login: Info: ..."): the token after the time is the
+ *              program when it ends with ':', else the host. A host followed
+ *              by no "tag:" ("last message repeated 3 times") frames with an
+ *              empty prog. "prog[digits]:" gives the pid; any other bracket
+ *              or parenthesis ("auth-worker(4925)") stays in prog. Postfix's
+ *              own maillog_file (postlogd) writes this shape too. The year
+ *              comes from frame_ctx;
  *            RFC 3339 / rsyslog high precision "2023-03-14T00:31:06.621091+01:00
  *              host prog[pid]: msg" and `journalctl -o short-iso`
- *              ("2023-03-14T00:31:06+0100 host prog[pid]: msg");
- *            Postfix's own maillog_file (postlogd);
- *            daemontools multilog "@4000000065a1b2c3xxxxxxxx msg" (TAI64N; no
- *              host or program) and tai64nlocal "2020-06-25 08:00:09.682393500 msg";
+ *              ("2023-03-14T00:31:06+0100 host prog[pid]: msg"), and an ISO
+ *              date with a space before a syslog tag ("2019-10-22 03:39:17
+ *              host exim[29786]: ..." from log shippers, "2013-08-11 03:56:40
+ *              auth-worker(default): Info: ..." from Dovecot): FRAME_RFC3339;
+ *            RFC 5424 "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG" (as
+ *              FRAME_RFC3339; "-" fields are empty), and "<PRI>" before any
+ *              other framing;
+ *            daemontools multilog "@4000000065a1b2c3xxxxxxxx msg" (TAI64N,
+ *              label - 2^62 - 10 as tai64nlocal does; no host or program)
+ *              and tai64nlocal "2020-06-25 08:00:09.682393500 msg" (exactly
+ *              9 fraction digits; local time; no host or program);
  *            Exim's native mainlog "2014-12-02 03:00:23[.123] [+0100] [pid] msg"
- *              (prog is set to "exim").
+ *              (at most 6 fraction digits; prog is the static "exim"), also
+ *              after an exim tag without a syslog date ("[host ]exim[pid]:
+ *              2021-07-17 23:20:49 msg", journald short output).
  *          Zone-less times are local times of the TZ environment variable.
- * LIMITS   Operates on views into the caller's line; copies nothing.
- * ERRORS   frame_line returns -1 if the line has no recognizable framing;
- *          *out is then unspecified. */
+ *          Fractions are truncated to microseconds.
+ * LIMITS   Operates on views into the caller's line; copies nothing (prog
+ *          of FRAME_EXIM may point at a static string). Host and tag tokens
+ *          longer than 255 bytes, or fractions of more than 9 digits, make
+ *          the line unframed.
+ * ERRORS   frame_line returns -1 if the line has no recognizable framing or
+ *          an impossible date (month "Foo", hour 25, Feb 29 of a non-leap
+ *          year, an empty prog); *out is then unspecified and the year
+ *          state of ctx unchanged. */
 #ifndef MS_FRAME_H
 #define MS_FRAME_H
 
@@ -52,13 +74,21 @@ struct frame_ctx {
 	unsigned last_month;	/* month of the previous RFC 3164 line, 0 = none */
 	bool said;		/* the inference has been reported */
 	bool quiet;		/* do not report the inference (peeking, tests) */
+	/* The local zone's offset for one local hour, so that a zone-less
+	 * line costs neither mktime() nor a second calendar computation. */
+	int64_t tz_hour;	/* local civil seconds / 3600; INT64_MIN = none */
+	int64_t tz_off;		/* UTC minus local civil time, seconds */
 };
 
 /* year_option: the --year value, or 0 to infer from ref_time: the first
  * RFC 3164 line gets the latest year that does not put it after ref_time
- * (plus a day of clock slack); a month that goes backwards by more than six
- * months between lines (Dec -> Jan) moves to the next year. The inference
- * is reported once on stderr, naming the file and the year. */
+ * (plus a day of clock slack; for Feb 29, the latest leap year). Either
+ * way that is the first line's year: a month that goes backwards by more
+ * than six months between lines (Dec -> Jan) moves to the next year, and
+ * one that goes forwards by more than six (a late Dec line after Jan)
+ * moves back one. The inference is reported once on stderr (msg_info),
+ * naming the file and the year, unless ctx->quiet. frame_ctx_init must be
+ * called before the first frame_line. */
 void frame_ctx_init(struct frame_ctx *ctx, const char *name, int year_option, int64_t ref_time);
 int frame_line(struct frame_ctx *ctx, const char *line, size_t len, struct frame *out);
 
