@@ -1,4 +1,5 @@
 /* cmd_report.c - `mailsentry report FILE...`: per-account forensic summary */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,8 @@ cmd_report(int argc, char **argv)
 	else
 		rep_text(r, &out, &b);
 	buf_release(&b);
-	if (fflush(stdout) != 0)
+	/* A reader that stopped early (head) is not an error. */
+	if (fflush(stdout) != 0 && errno != EPIPE)
 		msg_fatal("write to standard output failed");
 	if (popts.verbose)
 		pipe_print_stats(&st);

@@ -90,7 +90,7 @@ struct rep_acct {
 	uint64_t messages, nrcpt_sum, nrcpt_msgs;
 	uint64_t sent, deferred, bounced;
 	uint64_t bounces, rejects, spam;
-	int64_t first, last;
+	int64_t first, last;	/* the account's first and last event */
 	struct rep_ipset ips;
 	struct rep_netset nets;
 	struct rep_hour *tl;	/* ascending hours with activity */
@@ -121,7 +121,7 @@ struct rep_totals {
 	uint64_t events, accounts;
 	uint64_t logins_ok, logins_failed, messages, recipients;
 	uint64_t sent, deferred, bounced, bounces;
-	int64_t first, last;	/* over every event; 0 when none */
+	int64_t first, last;	/* over every event; meaningless when events == 0 */
 };
 
 struct rep;

@@ -235,11 +235,16 @@ rep_text_detail(struct buf *b, const struct rep_acct *a, const struct rep_out *o
 			   "\n",
 			   "", a->login_fail[REP_SVC_SMTP], a->login_fail[REP_SVC_MAILBOX],
 			   a->login_fail[REP_SVC_OTHER]);
-	buf_printf(b, "  %-9s %s%" PRIu64 " distinct (IPv4 %" PRIu32 ", IPv6 %" PRIu32 "), %" PRIu32
-		      " seen once\n",
-		   "IPs", s->ips_exact ? "" : "more than ", s->ips, s->ips_v4, s->ips_v6,
-		   s->ips_once);
-	buf_printf(b, "  %-9s up to %" PRIu32 " new IPs in one hour\n", "", a->peak_new);
+	if (s->ips_exact)
+		buf_printf(b, "  %-9s %" PRIu64 " distinct, %" PRIu32 " seen once\n", "IPs", s->ips,
+			   s->ips_once);
+	else
+		buf_printf(b, "  %-9s more than %" PRIu32 " (about %" PRIu64 ") distinct, %" PRIu32
+			      " seen once\n",
+			   "IPs", a->ips.n, s->ips, s->ips_once);
+	buf_printf(b, "  %-9s IPv4 %" PRIu32 ", IPv6 %" PRIu32 "; up to %" PRIu32
+		      " new IPs in one hour\n",
+		   "", s->ips_v4, s->ips_v6, a->peak_new);
 	buf_printf(b, "  %-9s logins per IP:", "");
 	for (i = 0; i < REP_DIST_N; i++)
 		buf_printf(b, " %s:%" PRIu32, rep_dist_label(i), s->dist[i]);

@@ -390,6 +390,20 @@ test_ip_cap(void **state)
 	assert_true(rep_ipset_bytes(&a->ips) <=
 		    2 * (size_t)LIMIT_REPORT_IPS_PER_ACCOUNT * sizeof(struct rep_ip) + 4096);
 	assert_true(rep_acct_bytes(a) < 8u << 20);
+	/* Both outputs say so. */
+	{
+		struct rep_out o = { .top = 1 };
+		struct buf b;
+
+		buf_init(&b, 0);
+		rep_text(r, &o, &b);
+		assert_non_null(strstr(b.data, "more than 65536 (about "));
+		assert_non_null(strstr(b.data, "+ "));
+		buf_reset(&b);
+		rep_json(r, &o, &b);
+		assert_non_null(strstr(b.data, "\"exact\":false"));
+		buf_release(&b);
+	}
 	rep_free(&r);
 }
 
