@@ -38,12 +38,10 @@
  *    auth_failure (reason "why", mech upper-cased), one per attempt, no
  *    attempts count. Failures that are the server's own ("Connection lost
  *    to authentication server") are no event: every user would seem to fail.
- *  - "disconnect from host[addr] ... auth=N/M ...": with N < M an
- *    auth_failure with attempts = M - N and no reason: the session summary,
- *    as Dovecot's "auth failed, N attempts". Consumers must not add it to
- *    the per-attempt "SASL ... failed" events of the same client; it is the
- *    authoritative count and the only record when the client gave up in
- *    mid-exchange. Other disconnects and "connect from" are no event.
+ *  - "disconnect from host[addr] ... auth=N/M ...": no event. Each failed
+ *    password check is already its own "SASL ... failed" warning, and the
+ *    counter also counts AUTH commands the client aborted itself ("*"),
+ *    which are not failed passwords. Nor are connects and other disconnects.
  *  - reject, reject_warning, milter-reject (smtpd, postscreen, cleanup):
  *    reject with reason = the SMTP reply as logged, dsn, sender, recipient
  *    (reject_warning's reason is prefixed "reject_warning: ": the client was
@@ -270,37 +268,6 @@ pf_fix_saslfail(const struct pm_caps *caps, struct evt *e, const struct frame *f
 	return 0;
 }
 
-/* "disconnect from host[addr] ehlo=1 auth=0/1 rset=1 commands=2/3": the
- * "auth=N/M" counter says M AUTH commands, N of them accepted. */
-static int
-pf_fix_disconnect(const struct pm_caps *caps, struct evt *e, const struct frame *f)
-{
-	struct strv rest = pm_get(caps, 'x', NULL), ip = pm_get(caps, 'y', NULL);
-	const char *p = strv_find(rest, STRV_LIT(" auth=")), *end = rest.p + rest.len;
-	unsigned long ok = 0, all = 0;
-
-	(void)f;
-	if (p == NULL) {
-		e->type = EVT_NONE;
-		return 0;
-	}
-	for (p += 6; p < end && pf_digit(*p) && ok < 100000; p++)
-		ok = ok * 10 + (unsigned long)(*p - '0');
-	if (p >= end || *p != '/') {	/* "auth=1": all accepted */
-		e->type = EVT_NONE;
-		return 0;
-	}
-	for (p++; p < end && pf_digit(*p) && all < 100000; p++)
-		all = all * 10 + (unsigned long)(*p - '0');
-	if (all <= ok) {
-		e->type = EVT_NONE;
-		return 0;
-	}
-	e->attempts = (uint32_t)(all - ok);
-	e->flags |= EVT_HAS_ATTEMPTS;
-	return evt_set_ip(e, ip);
-}
-
 /* Delivery status words: sent, deferred, bounced, expired. Address
  * verification probes (deliverable, undeliverable, undeliverable-but-not-
  * cached) deliver nothing. */
@@ -456,7 +423,6 @@ static const struct pm_rule pf_smtpd[] = {
 	/* "connect from mx.example.com[192.0.2.30]" */
 	{ "connect from %*", EVT_NONE, 0, NULL },
 	/* "disconnect from unknown[192.0.2.1] helo=1 auth=0/1 quit=1 commands=2/3" */
-	{ "disconnect from %h[%y]%x", EVT_AUTH_FAILURE, 0, pf_fix_disconnect },
 	{ "disconnect from %*", EVT_NONE, 0, NULL },
 	/* "Anonymous TLS connection established from mx.example.com[192.0.2.30]: TLSv1.3 with cipher ..." */
 	{ "%* TLS connection established %*", EVT_NONE, 0, NULL },
