@@ -188,6 +188,10 @@ evt_json(const struct evt *e, struct buf *b)
 	if (e->flags & EVT_HAS_ATTEMPTS)
 		jw_kint(&w, "attempts", e->attempts);
 	evt_kfield(&w, "reason", e->reason);
+	if (e->flags & EVT_REPEAT) {
+		jw_key(&w, "repeat");
+		jw_bool(&w, true);
+	}
 	evt_kfield(&w, "host", e->host);
 	jw_obj_end(&w);
 }

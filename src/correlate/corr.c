@@ -34,8 +34,16 @@ struct corr_auth {
 	char mech[LIMIT_MECH_MAX];
 };
 
+/* Failed password checks logged by an authentication back end (Dovecot's
+ * auth process), not yet repeated by the front end that served the client. */
+struct corr_pend {
+	int64_t time;
+	uint32_t n;
+	char account[LIMIT_ACCOUNT_MAX];
+};
+
 struct corr {
-	struct htab *msgs, *dlvs, *auths;
+	struct htab *msgs, *dlvs, *auths, *pend;
 	struct corr_msg *oldest, *newest;
 	struct corr_stats st;
 	int64_t last_sweep;
@@ -49,6 +57,7 @@ corr_new(void)
 	c->msgs = htab_new();
 	c->dlvs = htab_new();
 	c->auths = htab_new();
+	c->pend = htab_new();
 	return c;
 }
 
@@ -77,6 +86,7 @@ corr_free(struct corr **cp)
 	htab_free(&c->msgs, corr_msg_free);
 	htab_free(&c->dlvs, mem_free);
 	htab_free(&c->auths, mem_free);
+	htab_free(&c->pend, mem_free);
 	mem_free(c);
 	*cp = NULL;
 }
@@ -147,6 +157,13 @@ corr_evict(struct corr *c, int64_t now)
 		while (htab_next(c->auths, &pos, &k, &kl, &v)) {
 			if (((struct corr_auth *)v)->time < now - CORR_QMAIL_AUTH_WINDOW) {
 				mem_free(htab_del(c->auths, k, kl));
+				pos = 0;
+			}
+		}
+		pos = 0;
+		while (htab_next(c->pend, &pos, &k, &kl, &v)) {
+			if (((struct corr_pend *)v)->time < now - CORR_REPEAT_WINDOW) {
+				mem_free(htab_del(c->pend, k, kl));
 				pos = 0;
 			}
 		}
@@ -329,6 +346,63 @@ corr_resolve_delivery(struct corr *c, struct evt *e)
 	mem_free(htab_del(c->dlvs, key, klen));
 }
 
+/* Dovecot's auth process answers for every front end (its own login
+ * processes, Postfix SASL); its lines carry no service. */
+static bool
+corr_auth_backend(const struct evt *e)
+{
+	return e->source != NULL && strcmp(e->source, "dovecot") == 0 && e->service[0] == '\0';
+}
+
+static void
+corr_auth_failure(struct corr *c, struct evt *e)
+{
+	char key[NETADDR_STRLEN + LIMIT_HOST_MAX + 8], acct[LIMIT_ACCOUNT_MAX],
+		pacct[LIMIT_ACCOUNT_MAX];
+	struct evt probe;
+	struct corr_pend *p;
+	uint32_t n;
+	size_t klen;
+	void **slot;
+
+	if (e->ip[0] == '\0')
+		return;
+	/* Key on host and client only: the front end's line may name no user. */
+	probe.source = "";
+	memcpy(probe.host, e->host, sizeof(probe.host));
+	if ((klen = corr_key(&probe, 'p', e->ip, key, sizeof(key))) == 0)
+		return;
+	evt_account_key(e->account, acct);
+	if (corr_auth_backend(e)) {
+		if ((slot = htab_put(c->pend, key, klen, NULL)) == NULL)
+			return;
+		if ((p = *slot) == NULL)
+			p = *slot = mem_calloc(1, sizeof(*p));
+		evt_account_key(p->account, pacct);
+		if (e->time - p->time > CORR_REPEAT_WINDOW || strcmp(pacct, acct) != 0)
+			p->n = 0;
+		p->time = e->time;
+		memcpy(p->account, e->account, sizeof(p->account));
+		if (p->n < UINT32_MAX)
+			p->n++;
+		return;
+	}
+	if ((p = htab_get(c->pend, key, klen)) == NULL)
+		return;
+	n = (e->flags & EVT_HAS_ATTEMPTS) && e->attempts > 0 ? e->attempts : 1;
+	evt_account_key(p->account, pacct);
+	if (e->time - p->time > CORR_REPEAT_WINDOW ||
+	    (acct[0] != '\0' && strcmp(pacct, acct) != 0) || p->n < n) {
+		mem_free(htab_del(c->pend, key, klen));
+		return;
+	}
+	e->flags |= EVT_REPEAT;
+	if (e->account[0] == '\0')
+		evt_set(e->account, sizeof(e->account), strv_cstr(p->account));
+	p->n -= n;
+	c->st.joined++;
+}
+
 bool
 corr_event(struct corr *c, struct evt *e)
 {
@@ -352,6 +426,9 @@ corr_event(struct corr *c, struct evt *e)
 			corr_note_auth(c, e);
 		if (e->qid[0] != '\0' && (m = corr_msg_get(c, e, e->qid, true)) != NULL)
 			corr_learn(m, e);
+		return true;
+	case EVT_AUTH_FAILURE:
+		corr_auth_failure(c, e);
 		return true;
 	case EVT_MESSAGE_ACCEPTED:
 		if (e->source != NULL && strcmp(e->source, "qmail") == 0)

@@ -11,6 +11,13 @@
  *          and the message that follows it; a qmail message whose sender is
  *          an account that authenticated over SMTP on the same host in the
  *          last CORR_QMAIL_AUTH_WINDOW seconds is attributed to that login.
+ *          A failed login may be logged twice: by Dovecot's auth process
+ *          (one line per password check, with auth_verbose) and then by the
+ *          login process ("auth failed, N attempts") or by Postfix's SASL
+ *          warning. The later line is marked EVT_REPEAT when the earlier
+ *          lines from the same client and host in CORR_REPEAT_WINDOW seconds
+ *          already account for its attempts, and takes their account if it
+ *          names none.
  * LIMITS   LIMIT_CORR_MESSAGES messages; a message is forgotten when its
  *          end is logged (Postfix "removed", qmail "end msg"), when it is
  *          older than LIMIT_CORR_AGE_SECONDS of log time, or, oldest first,
@@ -25,6 +32,7 @@
 #include "core/evt.h"
 
 #define CORR_QMAIL_AUTH_WINDOW 600
+#define CORR_REPEAT_WINDOW 300
 
 struct corr;
 

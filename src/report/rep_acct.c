@@ -339,6 +339,8 @@ rep_add(struct rep *r, const struct evt *e)
 
 	if (!evt_is_public(e))
 		return;
+	if (e->flags & EVT_REPEAT)	/* its attempts were counted already */
+		return;
 	r->tot.events++;
 	if (e->time < r->tot.first)
 		r->tot.first = e->time;
