@@ -98,6 +98,8 @@ pipe_file(struct in_file *in, const struct pipe_opts *o, struct corr *corr, pipe
 		case PARSE_EVENTS:
 			break;
 		}
+		if (out->n > 0)
+			frame_ctx_anchor(&fctx, &fr, out->ev[0].time);
 		for (i = 0; i < out->n; i++) {
 			if (!corr_event(corr, &out->ev[i]))
 				continue;

@@ -3,6 +3,7 @@
 #include "frame/frame.h"
 #include "frame/frame_int.h"
 
+#include "util/msg.h"
 #include "util/timeconv.h"
 
 #include <string.h>
@@ -230,4 +231,27 @@ frame_line(struct frame_ctx *ctx, const char *line, size_t len, struct frame *ou
 	if (c > ' ' && c < 0x7f)
 		return frame_exim_tagged(ctx, line, len, out);
 	return -1;
+}
+
+bool
+frame_ctx_anchor(struct frame_ctx *ctx, const struct frame *f, int64_t msg_time)
+{
+	int64_t diff = msg_time - f->time;
+	int fy, my;
+	unsigned m, d;
+
+	if (ctx->year_option != 0 || ctx->anchored || f->kind != FRAME_RFC3164 ||
+	    ctx->year == 0 || (diff < 2 * 86400 && diff > -2 * 86400))
+		return false;
+	timeconv_civil_from_days(f->time / 86400, &fy, &m, &d);
+	timeconv_civil_from_days(msg_time / 86400, &my, &m, &d);
+	if (my == fy)
+		return false;
+	ctx->year += my - fy;
+	ctx->anchored = true;
+	if (!ctx->quiet)
+		msg_info("%s: the year of the timestamps is %d, as the messages' own times "
+			 "say; use --year to set it", ctx->name != NULL ? ctx->name : "-",
+			 ctx->year);
+	return true;
 }

@@ -73,6 +73,7 @@ struct frame_ctx {
 	int64_t ref_time;	/* inference reference: the file's mtime, or now */
 	unsigned last_month;	/* month of the previous RFC 3164 line, 0 = none */
 	bool said;		/* the inference has been reported */
+	bool anchored;		/* the year was taken from a message's own time */
 	bool quiet;		/* do not report the inference (peeking, tests) */
 	/* The local zone's offset for one local hour, so that a zone-less
 	 * line costs neither mktime() nor a second calendar computation. */
@@ -91,5 +92,12 @@ struct frame_ctx {
  * called before the first frame_line. */
 void frame_ctx_init(struct frame_ctx *ctx, const char *name, int year_option, int64_t ref_time);
 int frame_line(struct frame_ctx *ctx, const char *line, size_t len, struct frame *out);
+/* Some messages carry an absolute time of their own (qmail through splogger:
+ * "qmail: 1374486777.611077 info msg ..."). When the year was inferred (no
+ * --year) and such a time disagrees with the framed one by more than two
+ * days, the inference was wrong: move ctx's year by the difference so the
+ * following lines get the right one, and say so once. Returns true if the
+ * year changed. */
+bool frame_ctx_anchor(struct frame_ctx *ctx, const struct frame *f, int64_t msg_time);
 
 #endif
