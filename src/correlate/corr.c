@@ -102,10 +102,19 @@ corr_get_stats(const struct corr *c, struct corr_stats *st)
 static size_t
 corr_key(const struct evt *e, char tag, const char *id, char *key, size_t keysize)
 {
-	int n = snprintf(key, keysize, "%c%s|%s|%s", tag, e->source ? e->source : "",
-			 e->host, id);
+	const char *part[3] = { e->source ? e->source : "", e->host, id };
+	size_t n = 1, i, l;
 
-	return n < 0 || (size_t)n >= keysize ? 0 : (size_t)n;
+	key[0] = tag;
+	for (i = 0; i < 3; i++) {	/* tag source|host|id, built per event: no printf */
+		l = strlen(part[i]);
+		if (n + l + 2 > keysize)
+			return 0;
+		memcpy(key + n, part[i], l);
+		n += l;
+		key[n++] = i < 2 ? '|' : '\0';
+	}
+	return n - 1;
 }
 
 static void

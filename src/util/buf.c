@@ -53,7 +53,7 @@ buf_reserve(struct buf *b, size_t extra)
 }
 
 int
-buf_append(struct buf *b, const void *p, size_t len)
+buf_append_slow(struct buf *b, const void *p, size_t len)
 {
 	if (buf_reserve(b, len) < 0)
 		return -1;
@@ -68,12 +68,6 @@ int
 buf_append_str(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
-}
-
-int
-buf_append_char(struct buf *b, char c)
-{
-	return buf_append(b, &c, 1);
 }
 
 int

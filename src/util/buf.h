@@ -8,6 +8,7 @@
 #define MS_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *data;
@@ -18,9 +19,29 @@ void buf_init(struct buf *b, size_t max);
 void buf_reset(struct buf *b);		/* len = 0, memory kept */
 void buf_release(struct buf *b);	/* free memory */
 int buf_reserve(struct buf *b, size_t extra);
-int buf_append(struct buf *b, const void *p, size_t len);
+int buf_append_slow(struct buf *b, const void *p, size_t len);
 int buf_append_str(struct buf *b, const char *s);
-int buf_append_char(struct buf *b, char c);
+
+/* The common case, room already there, inline: JSON output appends a few
+ * bytes at a time for every event. */
+static inline int
+buf_append(struct buf *b, const void *p, size_t len)
+{
+	if (len < b->cap - b->len && b->len + len <= b->max) {
+		if (len)
+			memcpy(b->data + b->len, p, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return buf_append_slow(b, p, len);
+}
+
+static inline int
+buf_append_char(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

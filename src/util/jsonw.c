@@ -1,7 +1,6 @@
 /* jsonw.c - streaming JSON writer */
 #include "util/jsonw.h"
 
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -134,18 +133,8 @@ jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
-void
-jw_int(struct jw *w, int64_t v)
-{
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-
-	jw_sep(w);
-	buf_append(w->b, tmp, (size_t)n);
-}
-
-void
-jw_uint(struct jw *w, uint64_t v)
+static void
+jw_digits(struct jw *w, bool neg, uint64_t v)
 {
 	char tmp[24], *p = tmp + sizeof(tmp);
 
@@ -153,8 +142,22 @@ jw_uint(struct jw *w, uint64_t v)
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
+	if (neg)
+		*--p = '-';
 	jw_sep(w);
 	buf_append(w->b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+jw_int(struct jw *w, int64_t v)
+{
+	jw_digits(w, v < 0, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+}
+
+void
+jw_uint(struct jw *w, uint64_t v)
+{
+	jw_digits(w, false, v);
 }
 
 void
