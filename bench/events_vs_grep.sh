@@ -1,0 +1,33 @@
+#!/bin/sh
+# events_vs_grep.sh - lines per second of `mailsentry events FILE >/dev/null`
+# against `grep -c sasl_username FILE` on the same generated 1M-line
+# Postfix + Dovecot log, median of 5 runs each, page cache warm.
+# usage: sh bench/events_vs_grep.sh [BUILD_DIR]   (after `make`)
+# grep's output goes through a pipe: GNU grep stops at the first match
+# when its standard output is /dev/null.
+set -eu
+build=${1:-build}
+log=${TMPDIR:-/tmp}/mailsentry-bench-1m.log
+[ -f "$log" ] || "$build/msgen" --format=postfix --lines=1000000 --seed=7 -o "$log"
+lines=$(wc -l <"$log")
+cat "$log" >/dev/null
+
+median() {	# median wall time of 5 runs of "$@", in seconds
+	for i in 1 2 3 4 5; do
+		s=$(date +%s.%N)
+		"$@"
+		e=$(date +%s.%N)
+		echo "$s $e" | awk '{ printf "%.4f\n", $2 - $1 }'
+	done | sort -n | sed -n 3p
+}
+run_grep() { grep -c sasl_username "$log" | cat >/dev/null; }
+run_events() { "$build/mailsentry" events --year 2026 "$log" >/dev/null; }
+
+g=$(median run_grep)
+m=$(median run_events)
+awk -v l="$lines" -v g="$g" -v m="$m" 'BEGIN {
+	printf "file: %d lines\n", l
+	printf "grep -c sasl_username      %7.3f s  %10.0f lines/s\n", g, l / g
+	printf "mailsentry events          %7.3f s  %10.0f lines/s\n", m, l / m
+	printf "events takes %.1fx grep'"'"'s time (%.2f of its speed)\n", m / g, g / m
+}'
