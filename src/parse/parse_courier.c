@@ -37,27 +37,13 @@ cr_service(struct strv prog)
 	return NULL;
 }
 
-/* Last occurrence of key in s that starts s or follows a space; -1 if none. */
-static long
-cr_last_key(struct strv s, const char *key)
-{
-	size_t kl = strlen(key), i;
-
-	if (s.len < kl)
-		return -1;
-	for (i = s.len - kl + 1; i-- > 0;)
-		if (memcmp(s.p + i, key, kl) == 0 && (i == 0 || s.p[i - 1] == ' '))
-			return (long)i;
-	return -1;
-}
-
 /* Courier's field list after "LOGIN, " / "LOGIN FAILED, ":
  * "user=u, ip=[::ffff:192.0.2.4], port=[51234], protocol=IMAP" or
  * "method=PLAIN, ip=[...]" or "ip=[...]". */
 static int
 cr_fields(struct strv t, struct evt *e)
 {
-	long ip = cr_last_key(t, "ip=[");
+	long ip = strv_last_word(t, "ip=[");
 	size_t uend;
 
 	if (ip < 0)
@@ -75,7 +61,7 @@ cr_fields(struct strv t, struct evt *e)
 	uend = (size_t)ip - 2;
 	{
 		struct strv head = strv_make(t.p, uend);
-		long m = cr_last_key(head, "method=");
+		long m = strv_last_word(head, "method=");
 
 		if (m >= 0 && (m == 0 || (m >= 2 && t.p[m - 2] == ','))) {
 			(void)EVT_SET(e, mech, strv_make(t.p + m + 7, uend - (size_t)m - 7));

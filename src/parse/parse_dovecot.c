@@ -33,20 +33,6 @@
 
 /* ---- field helpers ---------------------------------------------------- */
 
-/* Last occurrence of key in s that starts s or follows a space; -1 if none. */
-static long
-dc_last_key(struct strv s, const char *key)
-{
-	size_t kl = strlen(key), i;
-
-	if (s.len < kl)
-		return -1;
-	for (i = s.len - kl + 1; i-- > 0;)
-		if (memcmp(s.p + i, key, kl) == 0 && (i == 0 || s.p[i - 1] == ' '))
-			return (long)i;
-	return -1;
-}
-
 /* First occurrence of key in s[0..lim) that starts s or follows a space. */
 static long
 dc_first_key(struct strv s, size_t lim, const char *key)
@@ -77,7 +63,7 @@ dc_value_len(const char *p, size_t max)
 static int
 dc_fields(struct strv t, struct evt *e)
 {
-	long rip = dc_last_key(t, "rip="), u, m;
+	long rip = strv_last_word(t, "rip="), u, m;
 	size_t lim = rip >= 0 ? (size_t)rip : t.len, uend = 0;
 
 	if (rip >= 0) {
@@ -103,7 +89,7 @@ dc_fields(struct strv t, struct evt *e)
 	{
 		struct strv mid = strv_make(t.p + uend, lim - uend);
 
-		m = dc_last_key(mid, "method=");
+		m = strv_last_word(mid, "method=");
 		if (m >= 0) {
 			const char *v = mid.p + m + 7;
 			size_t n = dc_value_len(v, mid.len - (size_t)m - 7);

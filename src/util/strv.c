@@ -23,6 +23,19 @@ strv_find(struct strv hay, struct strv needle)
 	return NULL;
 }
 
+long
+strv_last_word(struct strv s, const char *key)
+{
+	size_t kl = strlen(key), i;
+
+	if (s.len < kl)
+		return -1;
+	for (i = s.len - kl + 1; i-- > 0;)
+		if (memcmp(s.p + i, key, kl) == 0 && (i == 0 || s.p[i - 1] == ' '))
+			return (long)i;
+	return -1;
+}
+
 struct strv
 strv_trim(struct strv a)
 {

@@ -59,6 +59,11 @@ strv_skip(struct strv a, size_t n)
 
 /* First occurrence of needle in hay, or NULL. */
 const char *strv_find(struct strv hay, struct strv needle);
+/* Offset of the last occurrence of key in s that starts s or follows a
+ * space ("user=", "rip=" in a field list), or -1. Searching from the end
+ * matters: a client-chosen user name earlier on the line may contain the
+ * key too. */
+long strv_last_word(struct strv s, const char *key);
 /* Trim ASCII spaces and tabs on both ends. */
 struct strv strv_trim(struct strv a);
 /* Case-insensitive ASCII compare. */
