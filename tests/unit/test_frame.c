@@ -5,14 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "corpus.h"
 #include "frame/frame.h"
 #include "util/msg.h"
 #include "util/timeconv.h"
@@ -507,256 +506,122 @@ test_bounds(void **state)
 	}
 }
 
-/* Corpus helpers. */
+/* The shared corpus. */
 
-static const char *
-corpus_dir(void)
-{
-	const char *dir = getenv("MS_CORPUS");
-	struct stat sb;
-
-	if (dir == NULL || stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return NULL;
-	return dir;
-}
-
-/* "2005-03-7T02:09:33" (fail2ban writes some days unpadded) to seconds,
- * read as UTC civil time. */
-static int
-parse_want(const char *s, int64_t *t)
-{
-	int y, mo, d, h, mi, sec;
-
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) != 6)
-		return -1;
-	*t = timeconv_utc(y, (unsigned)mo, (unsigned)d, (unsigned)h, (unsigned)mi,
-			  (unsigned)sec);
-	return 0;
-}
-
-/* fail2ban's tests run in TZ CET-01CEST-02,M3.5.0,M10.5.0 at the fixed
- * time 1124013600 (Sun Aug 14 12:00:00 CEST 2005); an absolute time
- * (multilog) is written in that zone in its failJSON. */
-#define F2B_TZ "CET-01CEST-02,M3.5.0,M10.5.0"
+/* fail2ban's tests run at the fixed time 1124013600 (Sun Aug 14 12:00:00
+ * CEST 2005) and infer each line's year from it. */
 #define F2B_NOW 1124013600
-
-static int64_t
-f2b_zone_to_utc(int64_t civil)
-{
-	struct tm tm;
-	time_t tt = (time_t)civil;
-	int64_t r;
-
-	gmtime_r(&tt, &tm);
-	tm.tm_isdst = -1;
-	setenv("TZ", F2B_TZ, 1);
-	tzset();
-	r = (int64_t)mktime(&tm);
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return r;
-}
 
 /* Daemons with their own date formats (SOURCES.md A23-A26): Kerio,
  * Domino, Oracle Messaging Server, ASSP. */
 static bool
-f2b_excluded(const char *name)
+f2b_excluded(const char *file)
 {
-	static const char *const names[] = { "kerio", "domino-smtp", "oracleims", "assp" };
+	static const char *const names[] = { "fail2ban/kerio", "fail2ban/domino-smtp",
+					     "fail2ban/oracleims", "fail2ban/assp" };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(name, names[i]) == 0)
+		if (strcmp(file, names[i]) == 0)
 			return true;
 	return false;
+}
+
+struct f2b_tally {
+	size_t total, framed, annotated, checked, bad;
+};
+
+static int
+f2b_line(const struct corpus_line *l, void *arg)
+{
+	struct f2b_tally *t = arg;
+	struct frame f;
+	int rc;
+
+	t->total++;
+	/* fail2ban infers the year per line from its fixed now */
+	rc = corpus_frame(NULL, 0, F2B_NOW, l, &f) == CORPUS_FRAMED ? 0 : -1;
+	t->framed += rc == 0;
+	if (!l->label.present)
+		return 0;
+	t->annotated++;
+	if (f2b_excluded(l->file))
+		return 0;
+	if (rc < 0) {
+		printf("# %s: does not frame: %.*s\n", l->file, (int)(l->text.len > 200 ? 200 : l->text.len),
+		       l->text.p);
+		t->bad++;
+		return 0;
+	}
+	if (l->label.time[0] != '\0') {
+		int64_t want = 0;
+
+		/* zone-less lines: civil time as TZ=UTC reads it; multilog:
+		 * fail2ban's zone and libtai's 10 s (corpus_label_time) */
+		assert_int_equal(corpus_label_time(&l->label, f.kind, &want), 0);
+		t->checked++;
+		if (f.time != want) {
+			char got[TIMECONV_RFC3339_LEN];
+
+			timeconv_format_utc(f.time, got);
+			printf("# %s: framed at %s, want %s: %.*s\n", l->file, got, l->label.time,
+			       (int)(l->text.len > 200 ? 200 : l->text.len), l->text.p);
+			t->bad++;
+		}
+	}
+	return 0;
 }
 
 static void
 test_corpus_fail2ban(void **state)
 {
-	const char *dir = corpus_dir();
-	char path[4096], line[16384], want[64];
-	size_t total = 0, framed = 0, annotated = 0, checked = 0, bad = 0;
-	struct dirent *de;
-	DIR *d;
+	struct f2b_tally t;
 
 	(void)state;
-	if (dir == NULL) {
+	if (corpus_dir() == NULL) {
 		printf("# SKIP corpus: MS_CORPUS is not set or not a directory\n");
 		skip();
 	}
-	snprintf(path, sizeof(path), "%s/fail2ban", dir);
-	assert_non_null(d = opendir(path));
-	while ((de = readdir(d)) != NULL) {
-		bool excluded = f2b_excluded(de->d_name), pending = false;
-		FILE *fp;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/fail2ban/%s", dir, de->d_name);
-		if ((fp = fopen(path, "r")) == NULL)
-			continue;
-		want[0] = '\0';
-		while (fgets(line, sizeof(line), fp) != NULL) {
-			size_t len = strcspn(line, "\r\n");
-			struct frame_ctx ctx;
-			struct frame f;
-			const char *tp;
-			int rc;
-
-			line[len] = '\0';
-			if (line[0] == '#') {
-				if (strstr(line, "failJSON:") == NULL)
-					continue;
-				pending = true;
-				want[0] = '\0';
-				if ((tp = strstr(line, "\"time\":")) != NULL &&
-				    (tp = strchr(tp + 7, '"')) != NULL)
-					snprintf(want, sizeof(want), "%.*s",
-						 (int)strcspn(tp + 1, "\""), tp + 1);
-				continue;
-			}
-			if (len == 0)
-				continue;
-			total++;
-			/* fail2ban infers the year per line from its fixed now */
-			frame_ctx_init(&ctx, de->d_name, 0, F2B_NOW);
-			ctx.quiet = true;
-			rc = frame_line(&ctx, line, len, &f);
-			framed += rc == 0;
-			if (!pending)
-				continue;
-			pending = false;
-			annotated++;
-			if (excluded)
-				continue;
-			if (rc < 0) {
-				printf("# %s: does not frame: %.200s\n", de->d_name, line);
-				bad++;
-				continue;
-			}
-			if (want[0] != '\0') {
-				int64_t t = 0;
-
-				assert_int_equal(parse_want(want, &t), 0);
-				/* zone-less lines: civil time as TZ=UTC reads it;
-				 * multilog: fail2ban's zone, and its date template
-				 * keeps the 10 s that libtai adds */
-				if (f.kind == FRAME_TAI64N)
-					t = f2b_zone_to_utc(t) - 10;
-				checked++;
-				if (f.time != t) {
-					char got[TIMECONV_RFC3339_LEN];
-
-					timeconv_format_utc(f.time, got);
-					printf("# %s: framed at %s, want %s: %.200s\n", de->d_name,
-					       got, want, line);
-					bad++;
-				}
-			}
-		}
-		fclose(fp);
-	}
-	closedir(d);
+	memset(&t, 0, sizeof(t));
+	assert_true(corpus_each("fail2ban/*", f2b_line, &t) > 0);
 	printf("# fail2ban: %zu of %zu lines framed; %zu annotated, %zu times checked, %zu bad\n",
-	       framed, total, annotated, checked, bad);
-	assert_int_equal(bad, 0);
-	assert_true(checked > 250);
+	       t.framed, t.total, t.annotated, t.checked, t.bad);
+	assert_int_equal(t.bad, 0);
+	assert_true(t.checked > 250);
 }
 
-static size_t corpus_lines, corpus_framed, corpus_files;
-
-static bool
-has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-
-	return n >= k && strcmp(s + n - k, suf) == 0;
-}
-
-static void
-corpus_file(const char *path)
-{
-	static const char *const skip_suffixes[] = { ".gz", ".json", ".yaml", ".yml", ".md",
-						     ".tsv" };
-	char line[16384];
+struct all_tally {
 	struct frame_ctx ctx;
-	bool ini, rst;
-	FILE *fp;
+	size_t lines, framed, files;
+};
 
-	for (size_t i = 0; i < sizeof(skip_suffixes) / sizeof(skip_suffixes[0]); i++)
-		if (has_suffix(path, skip_suffixes[i]))
-			return;
-	ini = has_suffix(path, ".ini");
-	rst = has_suffix(path, ".rst");
-	if ((fp = fopen(path, "r")) == NULL)
-		return;
-	corpus_files++;
-	/* one context per file, as the reader does; the reference is now */
-	frame_ctx_init(&ctx, path, 0, (int64_t)time(NULL));
-	ctx.quiet = true;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		char *p = line;
-		size_t len;
-		struct frame f;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		if (ini) {	/* "log 1 pass = <line>" */
-			char *eq = strstr(line, " = ");
-
-			if (strncmp(line, "log ", 4) != 0 || eq == NULL)
-				continue;
-			p = eq + 3;
-		} else if (rst) {	/* lines indented in code blocks */
-			p += strspn(p, " ");
-		}
-		if (*p == '\0' || *p == '#')
-			continue;
-		len = strlen(p);
-		corpus_lines++;
-		corpus_framed += frame_line(&ctx, p, len, &f) == 0;
-	}
-	fclose(fp);
-}
-
-static void
-corpus_walk(const char *dir, int depth)
+static int
+all_line(const struct corpus_line *l, void *arg)
 {
-	struct dirent *de;
-	DIR *d;
+	struct all_tally *t = arg;
+	struct frame f;
 
-	if (depth > 8 || (d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[4096];
-		struct stat sb;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &sb) < 0)
-			continue;
-		if (S_ISDIR(sb.st_mode))
-			corpus_walk(path, depth + 1);
-		else if (S_ISREG(sb.st_mode))
-			corpus_file(path);
-	}
-	closedir(d);
+	t->files += l->first;
+	t->lines++;
+	/* one context per file, as the reader does; the reference is now */
+	t->framed += corpus_frame(&t->ctx, 0, (int64_t)time(NULL), l, &f) == CORPUS_FRAMED;
+	return 0;
 }
 
 static void
 test_corpus_all(void **state)
 {
-	const char *dir = corpus_dir();
+	/* every file below the top level (which holds SOURCES.md, MANIFEST.tsv) */
+	static const char *const globs[] = { "*/*", "*/*/*", "*/*/*/*" };
+	static struct all_tally t;
 
 	(void)state;
-	if (dir == NULL) {
+	if (corpus_dir() == NULL) {
 		printf("# SKIP corpus: MS_CORPUS is not set or not a directory\n");
 		skip();
 	}
-	corpus_walk(dir, 0);
-	printf("# corpus: %zu of %zu lines framed (%zu files)\n", corpus_framed, corpus_lines,
-	       corpus_files);
-	assert_true(corpus_framed > 0);
+	(void)CORPUS_EACH_OF(globs, all_line, &t);
+	printf("# corpus: %zu of %zu lines framed (%zu files)\n", t.framed, t.lines, t.files);
+	assert_true(t.framed > 0);
 }
 
 /* Not a pass/fail test: how long one line takes, per framing. Each line

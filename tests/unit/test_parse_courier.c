@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "core/evt.h"
+#include "corpus.h"
 #include "parse/parse.h"
 #include "util/buf.h"
 #include "util/netaddr.h"
@@ -220,79 +221,6 @@ test_hostile(void **state)
 
 /* ---- the shared corpus ------------------------------------------------- */
 
-/* Split a corpus line into prog and msg the way the framer does (enough of
- * it for these files): an optional timestamp (RFC 3164, a "%(day)s"
- * template, RFC 3339, "YYYY-MM-DD hh:mm:ss", multilog "@4000..."), an
- * optional host, then "prog[pid]: msg". -1 if the line has no prog. */
-static int
-split_line(const char *s, struct frame *f)
-{
-	const char *p = s, *tok, *colon;
-	size_t i;
-	int ntok;
-
-	memset(f, 0, sizeof(*f));
-	f->kind = FRAME_RFC3164;
-	while (*p == ' ')
-		p++;
-	if (p[0] == '@' && strlen(p) > 26 && p[25] == ' ') {
-		f->msg = strv_cstr(p + 26);
-		return 0;
-	}
-	if (strlen(p) > 19 && p[4] == '-' && p[7] == '-' && p[10] == ' ' && p[13] == ':') {
-		p += 19;
-		while (*p != ' ' && *p != '\0')
-			p++;
-		while (*p == ' ')
-			p++;
-		f->msg = strv_cstr(p);
-		return 0;
-	}
-	if (strlen(p) > 19 && p[4] == '-' && p[10] == 'T') {
-		while (*p != ' ' && *p != '\0')
-			p++;
-	} else {
-		/* Up to three tokens, the last of them hh:mm:ss. */
-		const char *q = p;
-
-		for (ntok = 0; ntok < 3; ntok++) {
-			const char *t;
-
-			while (*q == ' ')
-				q++;
-			t = q;
-			while (*q != ' ' && *q != '\0')
-				q++;
-			if (q - t == 8 && t[2] == ':' && t[5] == ':') {
-				p = q;
-				break;
-			}
-		}
-	}
-	/* [host] prog[pid]: msg */
-	for (ntok = 0; ntok < 2; ntok++) {
-		while (*p == ' ')
-			p++;
-		tok = p;
-		while (*p != ' ' && *p != '\0')
-			p++;
-		if (p > tok && p[-1] == ':' && *p == ' ') {
-			colon = p - 1;
-			i = (size_t)(colon - tok);
-			if (i > 0 && tok[i - 1] == ']') {
-				const char *lb = memchr(tok, '[', i);
-
-				if (lb != NULL && lb > tok)
-					i = (size_t)(lb - tok);
-			}
-			f->prog = strv_make(tok, i);
-			f->msg = strv_cstr(p + 1);
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static bool
 is_courier_prog(struct strv prog)
 {
@@ -310,24 +238,6 @@ is_courier_prog(struct strv prog)
 	return false;
 }
 
-/* "key=" followed by an address (up to one of the stop bytes). */
-static bool
-has_addr(const char *s, const char *key, const char *stop)
-{
-	const char *p = s;
-
-	while ((p = strstr(p, key)) != NULL) {
-		struct netaddr a;
-		size_t n;
-
-		p += strlen(key);
-		n = strcspn(p, stop);
-		if (netaddr_parse(p, n, &a) == 0)
-			return true;
-	}
-	return false;
-}
-
 static const char *const corpus_files[] = {
 	"fail2ban/courier-auth",
 	"fail2ban/courier-smtp",
@@ -339,98 +249,78 @@ static const char *const corpus_files[] = {
 	"sshguard/parser-tests.txt",
 };
 
+struct tally {
+	struct frame_ctx ctx;
+	unsigned total, res[5], unsplit, checked, host_ok, must_bad;
+};
+
+static int
+corpus_one(const struct corpus_line *l, void *arg)
+{
+	struct tally *t = arg;
+	struct strv line = l->text;
+	int shown = (int)(line.len > 160 ? 160 : line.len);
+	static struct parse_out out;
+	struct parse_out o2;
+	struct frame f;
+	enum parse_result r;
+	bool must;
+	int k;
+
+	must = corpus_key_ip(line, "ip=[", "]") || corpus_key_ip(line, "relay=", ",") ||
+	       strv_find(line, STRV_LIT("user=")) != NULL;
+	if (corpus_frame(&t->ctx, 0, 0, l, &f) == CORPUS_UNFRAMED || !is_courier_prog(f.prog)) {
+		if (l->label.match && l->label.host[0] != '\0') {
+			t->unsplit++;
+			print_message("  labelled line not routed here (framing): %.*s\n", shown, line.p);
+		}
+		return 0;
+	}
+	t->total++;
+	out.n = 0;
+	r = parse_courier(&f, &out);
+	t->res[r]++;
+	assert_int_equal(parse_line(&f, &o2), r);
+	if (r == PARSE_UNMATCHED || r == PARSE_MALFORMED) {
+		t->must_bad += must;
+		print_message("  %s%s: %.*s\n", must ? "FAIL " : "",
+			      r == PARSE_UNMATCHED ? "unmatched" : "malformed", shown, line.p);
+	}
+	if (l->label.match && l->label.host[0] != '\0') {
+		bool ok = false;
+
+		t->checked++;
+		for (k = 0; k < out.n; k++)
+			ok |= strcmp(out.ev[k].ip, l->label.host) == 0;
+		if (ok)
+			t->host_ok++;
+		else
+			print_message("  no event with ip %s: %.*s\n", l->label.host, shown, line.p);
+	}
+	return 0;
+}
+
 static void
 test_corpus(void **state)
 {
-	const char *dir = getenv("MS_CORPUS");
-	size_t fi;
-	unsigned total = 0, res[5] = { 0 }, unsplit = 0, checked = 0, host_ok = 0, must_bad = 0;
+	static struct tally t;
 
 	(void)state;
-	if (dir == NULL || *dir == '\0') {
+	if (corpus_dir() == NULL) {
 		print_message("skip: MS_CORPUS is not set\n");
 		skip();
 	}
-	for (fi = 0; fi < sizeof(corpus_files) / sizeof(corpus_files[0]); fi++) {
-		char path[4096], raw[LIMIT_LINE_MAX + 2], want_host[128] = "";
-		bool want = false;
-		FILE *fp;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, corpus_files[fi]);
-		if ((fp = fopen(path, "r")) == NULL) {
-			print_message("skip: %s: cannot open\n", path);
-			continue;
-		}
-		while (fgets(raw, sizeof(raw), fp) != NULL) {
-			char *line = raw, *fj;
-			struct frame f;
-			struct parse_out out;
-			enum parse_result r;
-			bool must;
-			int k;
-
-			raw[strcspn(raw, "\r\n")] = '\0';
-			/* fail2ban/cyrus-imap ends without a newline, so a label may
-			 * follow a log line on the same line in a concatenation;
-			 * here each file is read on its own. */
-			if ((fj = strstr(line, "failJSON:")) != NULL) {
-				char *h = strstr(fj, "\"host\"");
-
-				want = strstr(fj, "\"match\": true") != NULL || strstr(fj, "\"match\":true") != NULL;
-				want_host[0] = '\0';
-				if (h != NULL && (h = strchr(h + 6, '"')) != NULL)
-					snprintf(want_host, sizeof(want_host), "%.*s", (int)strcspn(h + 1, "\""), h + 1);
-				continue;
-			}
-			if (line[0] == '#' || line[0] == '\0')
-				continue;
-			must = has_addr(line, "ip=[", "]") || has_addr(line, "relay=", ",") ||
-			       strstr(line, "user=") != NULL;
-			if (split_line(line, &f) < 0 || !is_courier_prog(f.prog)) {
-				if (want && want_host[0] != '\0') {
-					unsplit++;
-					print_message("  labelled line not routed here (framing): %.120s\n", line);
-				}
-				want = false;
-				continue;
-			}
-			f.host = strv_cstr("h");
-			total++;
-			out.n = 0;
-			r = parse_courier(&f, &out);
-			res[r]++;
-			{
-				struct parse_out o2;
-
-				assert_int_equal(parse_line(&f, &o2), r);
-			}
-			if (r == PARSE_UNMATCHED || r == PARSE_MALFORMED) {
-				must_bad += must;
-				print_message("  %s%s: %.160s\n", must ? "FAIL " : "",
-					      r == PARSE_UNMATCHED ? "unmatched" : "malformed", line);
-			}
-			if (want && want_host[0] != '\0') {
-				bool ok = false;
-
-				checked++;
-				for (k = 0; k < out.n; k++)
-					ok |= strcmp(out.ev[k].ip, want_host) == 0;
-				if (ok)
-					host_ok++;
-				else
-					print_message("  no event with ip %s: %.160s\n", want_host, line);
-			}
-			want = false;
-		}
-		fclose(fp);
-	}
+	memset(&t, 0, sizeof(t));
+	(void)CORPUS_EACH_OF(corpus_files, corpus_one, &t);
 	print_message("courier/cyrus/uw corpus: %u lines: %u events, %u no-event, %u unmatched, %u malformed\n",
-		      total, res[PARSE_EVENTS], res[PARSE_NOEVENT], res[PARSE_UNMATCHED], res[PARSE_MALFORMED]);
-	print_message("fail2ban labels: %u checked, %u with the labelled ip, %u skipped (framing)\n", checked,
-		      host_ok, unsplit);
-	assert_int_equal(must_bad, 0);
-	assert_int_equal(host_ok, checked);
-	assert_true(total > 100);
+		      t.total, t.res[PARSE_EVENTS], t.res[PARSE_NOEVENT], t.res[PARSE_UNMATCHED],
+		      t.res[PARSE_MALFORMED]);
+	print_message("fail2ban labels: %u checked, %u with the labelled ip, %u skipped (framing)\n", t.checked,
+		      t.host_ok, t.unsplit);
+	assert_int_equal(t.must_bad, 0);
+	assert_int_equal(t.host_ok, t.checked);
+	assert_int_equal(t.unsplit, 0);
+	assert_true(t.total > 100);
 }
 
 int

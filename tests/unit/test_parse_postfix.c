@@ -5,13 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "input/in_file.h"
+#include "corpus.h"
 #include "parse/parse.h"
 #include "util/buf.h"
 
@@ -523,94 +523,6 @@ test_hostile(void **state)
 
 /* ---- the shared corpus ------------------------------------------------- */
 
-/* Find the Postfix syslog tag in a line of any framing or wrapper
- * ("Feb  6 00:22:26 host postfix/smtpd[4672]: msg", "log 1 pass = ...",
- * RST indentation): "postfix" at the start of a word, the tag up to "[" or
- * ":", then "]: " or ": ". -1 if the line has none. */
-static int
-split_tag(struct strv line, struct strv *prog, struct strv *msg)
-{
-	const char *p = line.p, *end = line.p + line.len;
-
-	while ((p = strv_find(strv_make(p, (size_t)(end - p)), STRV_LIT("postfix"))) != NULL) {
-		const char *t = p, *q = p;
-
-		if (p == line.p || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '=') {
-			while (q < end && *q != '[' && *q != ':' && *q != ' ')
-				q++;
-			*prog = strv_make(t, (size_t)(q - t));
-			if (q < end && *q == '[') {
-				while (q < end && *q != ']')
-					q++;
-				q++;
-			}
-			if (q + 1 < end && q[0] == ':' && q[1] == ' ') {
-				*msg = strv_make(q + 2, (size_t)(end - q - 2));
-				return 0;
-			}
-		}
-		p++;
-	}
-	return -1;
-}
-
-/* Undo the escapes of a JSON or YAML double-quoted string (enough for the
- * corpus: \" \\ \/ \n \t, \uXXXX as '?'); returns the length. */
-static size_t
-unescape(const char *s, size_t n, char *out, size_t outsize)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < n && o + 1 < outsize; i++) {
-		if (s[i] == '\\' && i + 1 < n) {
-			char c = s[++i];
-
-			if (c == 'u' && i + 4 < n) {
-				i += 4;
-				c = '?';
-			} else if (c == 'n')
-				c = '\n';
-			else if (c == 't')
-				c = '\t';
-			else if (c == 'r')
-				c = '\r';
-			out[o++] = c;
-		} else
-			out[o++] = s[i];
-	}
-	out[o] = '\0';
-	return o;
-}
-
-/* "[a.b.c.d]" or an IPv6 address in brackets somewhere in the message. */
-static bool
-has_bracket_ip(struct strv m)
-{
-	size_t i, j;
-
-	for (i = 0; i < m.len; i++) {
-		size_t dots = 0, colons = 0, digits = 0;
-
-		if (m.p[i] != '[')
-			continue;
-		for (j = i + 1; j < m.len && m.p[j] != ']'; j++) {
-			char c = m.p[j];
-
-			if (c == '.')
-				dots++;
-			else if (c == ':')
-				colons++;
-			else if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
-				digits++;
-			else
-				break;
-		}
-		if (j < m.len && m.p[j] == ']' && digits > 0 && (dots == 3 || colons >= 2))
-			return true;
-	}
-	return false;
-}
-
 /* Labelled lines whose event is deliberately not one (see parse_postfix.c):
  * fail2ban's "ddos"/"aggressive" modes count them, we do not. */
 static const char *const label_exceptions[] = {
@@ -620,24 +532,25 @@ static const char *const label_exceptions[] = {
 };
 
 struct corpus_stats {
-	unsigned lines, res[5], events, bad, labels, label_ok;
+	struct frame_ctx ctx;
+	unsigned lines, res[5], events, bad, labels, label_ok, aggressive;
 };
 
-static void
-run_one(struct corpus_stats *st, const char *file, unsigned lineno, struct strv prog, struct strv msg,
-	const char *want_ip)
+static int
+run_one(const struct corpus_line *l, void *arg)
 {
-	struct parse_out out;
+	struct corpus_stats *st = arg;
+	static struct parse_out out;
 	struct frame f;
+	struct strv msg;
 	enum parse_result r;
-	bool carries = has_bracket_ip(msg) || strv_find(msg, STRV_LIT("sasl_username=")) != NULL;
+	bool carries;
 	int i;
 
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = T0;
-	f.prog = prog;
-	f.msg = msg;
+	if (corpus_frame(&st->ctx, 0, T0, l, &f) == CORPUS_UNFRAMED || !strv_has_prefix(f.prog, "postfix"))
+		return 0;
+	msg = f.msg;
+	carries = corpus_bracket_ip(msg) != 0 || strv_find(msg, STRV_LIT("sasl_username=")) != NULL;
 	out.n = 0;
 	r = parse_postfix(&f, &out);
 	st->lines++;
@@ -645,193 +558,39 @@ run_one(struct corpus_stats *st, const char *file, unsigned lineno, struct strv 
 	st->events += (unsigned)out.n;
 	/* PF_SHOW=1 also lists the unrecognized lines that name no address. */
 	if (getenv("PF_SHOW") != NULL && !carries && (r == PARSE_UNMATCHED || r == PARSE_MALFORMED))
-		print_message("%s:%u: (no ip) %d: %.*s: %.*s\n", file, lineno, r, (int)prog.len, prog.p,
-			      (int)(msg.len > 200 ? 200 : msg.len), msg.p);
+		print_message("%s:%u: (no ip) %d: %.*s: %.*s\n", l->file, l->lineno, r, (int)f.prog.len,
+			      f.prog.p, (int)(msg.len > 200 ? 200 : msg.len), msg.p);
 	if (carries && (r == PARSE_UNMATCHED || r == PARSE_MALFORMED)) {
-		print_message("%s:%u: %s: %.*s: %.*s\n", file, lineno,
-			      r == PARSE_UNMATCHED ? "unmatched" : "malformed", (int)prog.len, prog.p,
+		print_message("%s:%u: %s: %.*s: %.*s\n", l->file, l->lineno,
+			      r == PARSE_UNMATCHED ? "unmatched" : "malformed", (int)f.prog.len, f.prog.p,
 			      (int)(msg.len > 200 ? 200 : msg.len), msg.p);
 		st->bad++;
 	}
-	if (want_ip != NULL) {
+	if (l->label.match && l->label.host[0] != '\0') {
 		size_t k;
 
 		for (k = 0; k < sizeof(label_exceptions) / sizeof(label_exceptions[0]); k++)
 			if (strv_find(msg, strv_cstr(label_exceptions[k])) != NULL)
-				return;
+				return 0;
 		st->labels++;
 		for (i = 0; i < out.n; i++)
-			if (strcmp(out.ev[i].ip, want_ip) == 0) {
+			if (strcmp(out.ev[i].ip, l->label.host) == 0) {
 				st->label_ok++;
-				return;
+				return 0;
 			}
-		print_message("%s:%u: labelled %s, no event with it: %.*s\n", file, lineno, want_ip,
-			      (int)(msg.len > 200 ? 200 : msg.len), msg.p);
+		/* fail2ban's ddos/aggressive modes also count the disconnect
+		 * summary "auth=0/1", which repeats the per-attempt warnings:
+		 * no event by design (parse_postfix.c) */
+		if (l->label.aggressive && out.n == 0) {
+			st->labels--;
+			st->aggressive++;
+			return 0;
+		}
+		print_message("%s:%u: labelled %s, no event with it: %.*s\n", l->file, l->lineno,
+			      l->label.host, (int)(msg.len > 200 ? 200 : msg.len), msg.p);
 		st->bad++;
 	}
-}
-
-/* A "# failJSON: {...}" label: the host when "match" is true. */
-static bool
-label_host(struct strv line, char *host, size_t size)
-{
-	const char *m = strv_find(line, STRV_LIT("\"match\"")), *h, *q, *end = line.p + line.len;
-
-	if (m == NULL)
-		return false;
-	for (m += 7; m < end && (*m == ' ' || *m == ':'); m++)
-		;
-	if (end - m < 4 || memcmp(m, "true", 4) != 0)
-		return false;
-	if ((h = strv_find(line, STRV_LIT("\"host\""))) == NULL)
-		return false;
-	if ((h = memchr(h + 6, '"', (size_t)(end - h - 6))) == NULL)
-		return false;
-	h++;
-	if ((q = memchr(h, '"', (size_t)(end - h))) == NULL || (size_t)(q - h) >= size)
-		return false;
-	memcpy(host, h, (size_t)(q - h));
-	host[q - h] = '\0';
-	return true;
-}
-
-/* Syslog-shaped files (and wrappers that quote whole syslog lines). */
-static void
-corpus_lines(struct corpus_stats *st, const char *dir, const char *name)
-{
-	char path[4096], err[256], host[128];
-	struct in_file *in;
-	struct strv line, prog, msg;
-	unsigned flags, lineno = 0;
-	bool want = false;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((in = in_file_open(path, err, sizeof(err))) == NULL) {
-		print_message("skip: %s\n", err);
-		return;
-	}
-	while (in_file_getline(in, &line, &flags) == 1) {
-		lineno++;
-		if (line.len > 0 && line.p[line.len - 1] == '\r')
-			line.len--;
-		if (strv_has_prefix(line, "# failJSON:")) {
-			want = label_host(line, host, sizeof(host));
-			continue;
-		}
-		if (line.len == 0 || line.p[0] == '#')
-			continue;
-		if (split_tag(line, &prog, &msg) == 0)
-			run_one(st, name, lineno, prog, msg, want ? host : NULL);
-		want = false;
-	}
-	in_file_close(&in);
-}
-
-/* postfix-grok-patterns: data: "msg" of test/<daemon>_NNNN.yaml. */
-static void
-corpus_grok(struct corpus_stats *st, const char *dir)
-{
-	char path[4096], err[256], prog[128], msgbuf[LIMIT_LINE_MAX];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/postfix-grok-patterns/test", dir);
-	if ((d = opendir(path)) == NULL) {
-		print_message("skip: %s: cannot open\n", path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		const char *us = strrchr(de->d_name, '_');
-		struct in_file *in;
-		struct strv line;
-		unsigned flags, lineno = 0;
-
-		if (us == NULL || strstr(de->d_name, ".yaml") == NULL)
-			continue;
-		snprintf(prog, sizeof(prog), "postfix/%.*s", (int)(us - de->d_name), de->d_name);
-		snprintf(path, sizeof(path), "%s/postfix-grok-patterns/test/%s", dir, de->d_name);
-		if ((in = in_file_open(path, err, sizeof(err))) == NULL)
-			continue;
-		while (in_file_getline(in, &line, &flags) == 1) {
-			struct strv v;
-			size_t n;
-
-			lineno++;
-			if (!strv_has_prefix(line, "data:"))
-				continue;
-			v = strv_trim(strv_skip(line, 5));
-			if (v.len >= 2 && (v.p[0] == '"' || v.p[0] == '\'') && v.p[v.len - 1] == v.p[0]) {
-				n = v.p[0] == '"' ? unescape(v.p + 1, v.len - 2, msgbuf, sizeof(msgbuf))
-						  : (size_t)snprintf(msgbuf, sizeof(msgbuf), "%.*s",
-								     (int)(v.len - 2), v.p + 1);
-			} else
-				n = (size_t)snprintf(msgbuf, sizeof(msgbuf), "%.*s", (int)v.len, v.p);
-			if (n >= sizeof(msgbuf))
-				n = sizeof(msgbuf) - 1;
-			run_one(st, de->d_name, lineno, strv_cstr(prog), strv_make(msgbuf, n), NULL);
-		}
-		in_file_close(&in);
-	}
-	closedir(d);
-}
-
-/* A JSON string value after "key": in s; the raw (escaped) text. */
-static bool
-json_value(const char *s, size_t len, const char *key, struct strv *v)
-{
-	struct strv hay = strv_make(s, len);
-	const char *k = strv_find(hay, strv_cstr(key)), *p, *end = s + len;
-
-	if (k == NULL)
-		return false;
-	for (p = k + strlen(key); p < end && (*p == ' ' || *p == ':'); p++)
-		;
-	if (p >= end || *p != '"')
-		return false;
-	k = ++p;
-	while (p < end && *p != '"')
-		p += (*p == '\\') ? 2 : 1;
-	if (p >= end)
-		return false;
-	*v = strv_make(k, (size_t)(p - k));
-	return true;
-}
-
-/* sekoia-intake-formats: the "input" object's "message" and "appname". */
-static void
-corpus_sekoia(struct corpus_stats *st, const char *dir)
-{
-	static char file[1 << 17];
-	char path[4096], msgbuf[LIMIT_LINE_MAX], progbuf[128];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/sekoia-intake-formats/postfix", dir);
-	if ((d = opendir(path)) == NULL) {
-		print_message("skip: %s: cannot open\n", path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		struct strv m, a;
-		size_t n, pn;
-		FILE *fp;
-
-		if (strstr(de->d_name, ".json") == NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/sekoia-intake-formats/postfix/%s", dir, de->d_name);
-		if ((fp = fopen(path, "r")) == NULL)
-			continue;
-		n = fread(file, 1, sizeof(file) - 1, fp);
-		fclose(fp);
-		file[n] = '\0';
-		if (!json_value(file, n, "\"message\"", &m) || !json_value(file, n, "\"appname\"", &a) ||
-		    !strv_has_prefix(a, "postfix"))
-			continue;
-		pn = unescape(a.p, a.len, progbuf, sizeof(progbuf));
-		n = unescape(m.p, m.len, msgbuf, sizeof(msgbuf));
-		run_one(st, de->d_name, 1, strv_make(progbuf, pn), strv_make(msgbuf, n), NULL);
-	}
-	closedir(d);
+	return 0;
 }
 
 static void
@@ -839,13 +598,7 @@ test_corpus(void **state)
 {
 	static const char *const files[] = {
 		"fail2ban/postfix",
-		"crowdsec-hub/postfix-helo.log",
-		"crowdsec-hub/postfix-honeypot-users.log",
-		"crowdsec-hub/postfix-logs.log",
-		"crowdsec-hub/postfix-non-smtp.log",
-		"crowdsec-hub/postfix-relay.log",
-		"crowdsec-hub/postfix-sasl-bf.log",
-		"crowdsec-hub/postfix-spam.log",
+		"crowdsec-hub/postfix-*",
 		"mailgraph/postfix-log.txt",
 		"maillogsentinel/sample_sasl.log",
 		"modoboa/mail.log",
@@ -857,30 +610,28 @@ test_corpus(void **state)
 		"parse-syslog-mail/t/cpan-rt-28807.log",
 		"pixelpark-postfix-logsums/test/mail.log.gz",
 		"sshguard/parser-tests.txt",
-		"youyo-postfix-log-parser/test/test.log",
-		"youyo-postfix-log-parser/test/test-iso8601.log",
+		"youyo-postfix-log-parser/test/test*.log",
+		/* postfix-grok-patterns: data: "msg" of test/<daemon>_NNNN.yaml */
+		"postfix-grok-patterns/test/*.yaml",
+		/* sekoia-intake-formats: the "input" object's "message" and "appname" */
+		"sekoia-intake-formats/postfix/*.json",
 	};
-	const char *dir = getenv("MS_CORPUS");
-	struct corpus_stats st;
-	size_t i;
-	DIR *d;
+	static struct corpus_stats st;
 
 	(void)state;
-	if (dir == NULL || (d = opendir(dir)) == NULL) {
+	if (corpus_dir() == NULL) {
 		print_message("skip: MS_CORPUS is not set or absent\n");
 		skip();
 		return;
 	}
-	closedir(d);
 	memset(&st, 0, sizeof(st));
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		corpus_lines(&st, dir, files[i]);
-	corpus_grok(&st, dir);
-	corpus_sekoia(&st, dir);
+	(void)CORPUS_EACH_OF(files, run_one, &st);
 	print_message("postfix corpus: %u lines: %u events (%u lines), %u no-event, %u unmatched, "
-		      "%u malformed; fail2ban labels: %u checked, %u with the labelled ip\n",
+		      "%u malformed; fail2ban labels: %u checked, %u with the labelled ip, "
+		      "%u aggressive-mode (not events by design)\n",
 		      st.lines, st.events, st.res[PARSE_EVENTS], st.res[PARSE_NOEVENT],
-		      st.res[PARSE_UNMATCHED], st.res[PARSE_MALFORMED], st.labels, st.label_ok);
+		      st.res[PARSE_UNMATCHED], st.res[PARSE_MALFORMED], st.labels, st.label_ok,
+		      st.aggressive);
 	assert_true(st.lines > 1000);
 	assert_true(st.labels > 40);
 	assert_int_equal(st.bad, 0);

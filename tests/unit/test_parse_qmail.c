@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "corpus.h"
 #include "parse/parse.h"
 #include "util/buf.h"
 
@@ -291,46 +292,41 @@ test_hostile(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
 }
 
-/* Strip the corpus wrappers: "@tai64n " (multilog) or a syslog header up
- * to "prog[pid]: " / "prog: ". Returns false for lines that are not log
- * lines (fail2ban comments, blank). */
-static bool
-corpus_frame(char *line, struct frame *f)
+/* Every qmail line of the corpus is recognized. */
+struct tally {
+	struct frame_ctx ctx;
+	unsigned seen, events, noevent, bad;
+};
+
+static int
+corpus_one(const struct corpus_line *l, void *arg)
 {
-	char *p = line, *e = line + strlen(line), *c;
+	struct tally *t = arg;
+	static struct parse_out out;
+	struct frame f;
+	enum parse_result r;
 
-	while (e > p && (e[-1] == '\n' || e[-1] == '\r'))
-		*--e = '\0';
-	if (*p == '#' || *p == '\0')
-		return false;
-	if (*p == '@') {
-		if ((c = strchr(p, ' ')) == NULL)
-			return false;
-		*f = mkframe("", c + 1, strlen(c + 1));
-		return true;
+	if (corpus_frame(&t->ctx, 0, 0, l, &f) == CORPUS_UNFRAMED)
+		return 0;
+	/* spamd's own lines in the spamd sample belong to parse_spamd */
+	if (f.prog.len > 0 && !strv_has_prefix(f.prog, "qmail") && !strv_eq_cstr(f.prog, "rblsmtpd") &&
+	    !strv_eq_cstr(f.prog, "tcpserver"))
+		return 0;
+	out.n = 0;
+	r = parse_qmail(&f, &out);
+	t->seen++;
+	if (r == PARSE_EVENTS)
+		t->events++;
+	else if (r == PARSE_NOEVENT)
+		t->noevent++;
+	else {
+		t->bad++;
+		print_message("not parsed (%d): %.*s\n", r, (int)(f.msg.len > 200 ? 200 : f.msg.len),
+			      f.msg.p);
 	}
-	/* "Mmm dd hh:mm:ss host prog[pid]: msg" */
-	if ((c = strchr(p, ':')) == NULL || (c = strchr(c + 1, ':')) == NULL ||
-	    (c = strchr(c + 1, ' ')) == NULL || (c = strchr(c + 1, ' ')) == NULL)
-		return false;
-	{
-		static char prog[64];
-		char *q = c + 1, *colon = strstr(q, ": ");
-		size_t n;
-
-		if (colon == NULL)
-			return false;
-		n = strcspn(q, "[:");
-		if (n >= sizeof(prog))
-			return false;
-		memcpy(prog, q, n);
-		prog[n] = '\0';
-		*f = mkframe(prog, colon + 2, strlen(colon + 2));
-	}
-	return true;
+	return 0;
 }
 
-/* Every qmail line of the corpus is recognized. */
 static void
 test_corpus(void **state)
 {
@@ -339,56 +335,22 @@ test_corpus(void **state)
 		"qmail-grafical-stats/submission.log",	"fail2ban/qmail",
 		"ossec-hids/log-entries/spamd",
 	};
-	const char *dir = getenv("MS_CORPUS");
-	unsigned seen = 0, events = 0, noevent = 0, bad = 0;
-	char path[4096], line[LIMIT_LINE_MAX];
-	struct parse_out out;
-	size_t i;
+	static struct tally t;
 
 	(void)state;
-	if (dir == NULL) {
+	if (corpus_dir() == NULL) {
 		print_message("MS_CORPUS unset: corpus test skipped\n");
 		skip();
 	}
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		FILE *fp;
-		struct frame f;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-		if ((fp = fopen(path, "r")) == NULL) {
-			print_message("%s: absent, skipped\n", path);
-			continue;
-		}
-		while (fgets(line, sizeof(line), fp) != NULL) {
-			enum parse_result r;
-
-			if (!corpus_frame(line, &f))
-				continue;
-			/* spamd's own lines in the spamd sample belong to parse_spamd */
-			if (f.prog.len > 0 && !strv_has_prefix(f.prog, "qmail") &&
-			    !strv_eq_cstr(f.prog, "rblsmtpd") && !strv_eq_cstr(f.prog, "tcpserver"))
-				continue;
-			out.n = 0;
-			r = parse_qmail(&f, &out);
-			seen++;
-			if (r == PARSE_EVENTS)
-				events++;
-			else if (r == PARSE_NOEVENT)
-				noevent++;
-			else {
-				bad++;
-				print_message("not parsed (%d): %.200s\n", r, f.msg.p);
-			}
-		}
-		fclose(fp);
-	}
-	print_message("qmail corpus: %u lines, %u events, %u no-event, %u failed\n", seen, events,
-		      noevent, bad);
-	if (seen == 0) {
+	memset(&t, 0, sizeof(t));
+	(void)CORPUS_EACH_OF(files, corpus_one, &t);
+	print_message("qmail corpus: %u lines, %u events, %u no-event, %u failed\n", t.seen, t.events,
+		      t.noevent, t.bad);
+	if (t.seen == 0) {
 		print_message("no corpus lines found: skipped\n");
 		skip();
 	}
-	assert_int_equal(bad, 0);
+	assert_int_equal(t.bad, 0);
 }
 
 int

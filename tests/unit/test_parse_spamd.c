@@ -10,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <dirent.h>
 
+#include "corpus.h"
 #include "parse/parse.h"
 #include "util/buf.h"
 #include "util/netaddr.h"
@@ -150,116 +150,69 @@ test_hostile(void **state)
 
 /* --- the shared corpus ------------------------------------------------- */
 
-/* The message of a spamd line: after "spamd[pid]: " in a syslog line, or
- * the "message" value of a SEKOIA JSON test (unescaped enough for spamd's
- * text, which holds no escapes). */
-static bool
-split_spamd(char *line, struct frame *f)
-{
-	char *p = strstr(line, "spamd["), *q;
+struct tally {
+	struct frame_ctx ctx;
+	unsigned counts[5], lines, bad, spam, clean;
+};
 
-	if (p == NULL && (p = strstr(line, "\"message\": \"spamd: ")) != NULL) {
-		p += 12;
-		if ((q = strrchr(p, '"')) == NULL)
-			return false;
-		*q = '\0';
-		*f = mkframe("spamd", p);
-		return true;
+/* A spamd line: syslog, or the "message" of a SEKOIA JSON test (a whole
+ * syslog line, or spamd's text with "spamd" as appname). */
+static int
+corpus_one(const struct corpus_line *l, void *arg)
+{
+	struct tally *t = arg;
+	int shown = (int)(l->text.len > 300 ? 300 : l->text.len);
+	static struct parse_out out;
+	struct frame f;
+	enum parse_result r;
+
+	if (corpus_frame(&t->ctx, 0, 0, l, &f) == CORPUS_UNFRAMED || !strv_eq_cstr(f.prog, "spamd"))
+		return 0;
+	t->lines++;
+	r = parse_line(&f, &out);
+	t->counts[r]++;
+	if (r == PARSE_EVENTS && out.ev[0].status == EVT_STATUS_SPAM)
+		t->spam++;
+	if (r == PARSE_EVENTS && out.ev[0].status == EVT_STATUS_CLEAN)
+		t->clean++;
+	/* a verdict naming a user must be read */
+	if ((strv_find(l->text, STRV_LIT("user=")) != NULL ||
+	     strv_find(l->text, STRV_LIT("result:")) != NULL ||
+	     strv_find(l->text, STRV_LIT("identified spam")) != NULL ||
+	     strv_find(l->text, STRV_LIT("clean message")) != NULL) &&
+	    r != PARSE_EVENTS) {
+		print_message("%s: %d: %.*s\n", l->file, (int)r, shown, l->text.p);
+		t->bad++;
 	}
-	if (p == NULL)
-		return false;
-	for (q = p + 6; *q >= '0' && *q <= '9'; q++)
-		;
-	if (q[0] != ']' || q[1] != ':' || q[2] != ' ')
-		return false;
-	if ((p = strchr(q, '"')) != NULL && strstr(line, "\"message\"") != NULL)
-		*p = '\0';	/* JSON-wrapped syslog line */
-	*f = mkframe("spamd", q + 3);
-	return true;
-}
-
-static char *
-corpus_path(const char *rel)
-{
-	const char *dir = getenv("MS_CORPUS");
-	static char path[4096];
-
-	if (dir == NULL)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	return path;
+	if (getenv("MS_VERBOSE") != NULL && r != PARSE_EVENTS && r != PARSE_NOEVENT)
+		print_message("%d: %.*s\n", (int)r, shown, l->text.p);
+	return 0;
 }
 
 static void
 test_corpus(void **state)
 {
-	unsigned counts[5] = { 0 }, lines = 0, bad = 0, spam = 0, clean = 0;
-	char dirpath[4096];
-	DIR *d;
-	struct dirent *de;
-	int pass;
+	static const char *const globs[] = { "ossec-hids/log-entries/*spamd*",
+					     "sekoia-intake-formats/postfix/*spamd*",
+					     "sekoia-intake-formats/spamassassin/*" };
+	static struct tally t;
 
 	(void)state;
-	if (corpus_path("") == NULL) {
+	if (corpus_dir() == NULL) {
 		print_message("skip: MS_CORPUS not set\n");
 		skip();
 	}
-	for (pass = 0; pass < 3; pass++) {
-		static const char *const dirs[] = { "ossec-hids/log-entries", "sekoia-intake-formats/postfix",
-						    "sekoia-intake-formats/spamassassin" };
-
-		snprintf(dirpath, sizeof(dirpath), "%s", corpus_path(dirs[pass]));
-		if ((d = opendir(dirpath)) == NULL)
-			continue;
-		while ((de = readdir(d)) != NULL) {
-			char path[8192], line[LIMIT_LINE_MAX + 2];
-			FILE *fp;
-
-			if (strstr(de->d_name, "spamd") == NULL && pass != 2)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dirpath, de->d_name);
-			if ((fp = fopen(path, "r")) == NULL)
-				continue;
-			while (fgets(line, sizeof(line), fp) != NULL) {
-				struct parse_out out;
-				struct frame f;
-				enum parse_result r;
-
-				line[strcspn(line, "\r\n")] = '\0';
-				if (!split_spamd(line, &f))
-					continue;
-				lines++;
-				r = parse_line(&f, &out);
-				counts[r]++;
-				if (r == PARSE_EVENTS && out.ev[0].status == EVT_STATUS_SPAM)
-					spam++;
-				if (r == PARSE_EVENTS && out.ev[0].status == EVT_STATUS_CLEAN)
-					clean++;
-				/* a verdict naming a user must be read */
-				if ((strstr(line, "user=") != NULL || strstr(line, "result:") != NULL ||
-				     strstr(line, "identified spam") != NULL ||
-				     strstr(line, "clean message") != NULL) &&
-				    r != PARSE_EVENTS) {
-					print_message("%s: %d: %s\n", de->d_name, (int)r, line);
-					bad++;
-				}
-				if (getenv("MS_VERBOSE") != NULL && r != PARSE_EVENTS &&
-				    r != PARSE_NOEVENT)
-					print_message("%d: %s\n", (int)r, line);
-			}
-			fclose(fp);
-		}
-		closedir(d);
-	}
-	if (lines == 0) {
+	memset(&t, 0, sizeof(t));
+	(void)CORPUS_EACH_OF(globs, corpus_one, &t);
+	if (t.lines == 0) {
 		print_message("skip: no spamd corpus files under MS_CORPUS\n");
 		skip();
 	}
 	print_message("spamd corpus: %u lines: %u events (%u spam, %u clean), %u no-event, "
 		      "%u unmatched, %u malformed\n",
-		      lines, counts[PARSE_EVENTS], spam, clean, counts[PARSE_NOEVENT],
-		      counts[PARSE_UNMATCHED], counts[PARSE_MALFORMED]);
-	assert_int_equal(bad, 0);
+		      t.lines, t.counts[PARSE_EVENTS], t.spam, t.clean, t.counts[PARSE_NOEVENT],
+		      t.counts[PARSE_UNMATCHED], t.counts[PARSE_MALFORMED]);
+	assert_int_equal(t.bad, 0);
 }
 
 int
