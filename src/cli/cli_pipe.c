@@ -31,11 +31,14 @@ static void
 pipe_skip(struct pipe_stats *st, const struct pipe_opts *o, enum pipe_skip why,
 	  const char *file, uint64_t lineno, struct strv line)
 {
-	char red[512], pr[1024];
+	char red[LIMIT_LINE_MAX + 64], pr[1024];
+	size_t n;
 
 	if (st->skipped[why]++ < LIMIT_VERBOSE_SAMPLES && o->verbose) {
-		redact_line(strv_make(line.p, line.len > 400 ? 400 : line.len), red, sizeof(red));
-		strv_printable(strv_cstr(red), pr, sizeof(pr));
+		/* Redact the whole line first: cutting first could cut off the
+		 * end of a password and leave its start unrecognized. */
+		n = redact_line(line, red, sizeof(red));
+		strv_printable(strv_make(red, n > 400 ? 400 : n), pr, sizeof(pr));
 		msg_info("%s:%" PRIu64 ": skipped (%s): %s", file, lineno, pipe_skip_name(why), pr);
 	}
 }

@@ -39,15 +39,21 @@ redact_line(struct strv line, char *dst, size_t dstsize)
 			char q = redact_rules[r].quote;
 
 			/* vpopmail does not escape quotes in the password: the
-			 * value ends at the last "') " / "' " before the account. */
+			 * value ends at the last quote that is followed by ')',
+			 * a space or the end of the line. A line cut inside the
+			 * password has no such quote: hide all of the rest. */
 			if (q != 0) {
-				const char *last = NULL, *p = line.p + end;
+				size_t j;
 
-				while ((p = memchr(p, q, (size_t)(line.p + line.len - p))) != NULL) {
-					last = p;
-					p++;
+				end = line.len;
+				for (j = line.len; j-- > i + ml;) {
+					if (line.p[j] == q &&
+					    (j + 1 == line.len || line.p[j + 1] == ')' ||
+					     line.p[j + 1] == ' ')) {
+						end = j;
+						break;
+					}
 				}
-				end = last != NULL ? (size_t)(last - line.p) : line.len;
 			} else {
 				while (end < line.len && line.p[end] != ' ' && line.p[end] != ',' &&
 				       line.p[end] != '\t')
