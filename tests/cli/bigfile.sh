@@ -20,6 +20,10 @@ if [ ! -x "$MSGEN" ]; then
 	echo "SKIP: $MSGEN not built"
 	exit 77
 fi
+if [ -n "${MS_SANITIZED:-}" ]; then
+	echo "SKIP: memory bounds are not meaningful under AddressSanitizer (shadow memory, quarantine)"
+	exit 77
+fi
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "SKIP: python3 is needed to measure memory"
 	exit 77
