@@ -58,7 +58,7 @@ static const char report_usage[] =
 	"Counts over 9999 read 12k, 1.2M. Recipients are the sum of the messages'\n"
 	"nrcpt where the log states it, else (qmail) the sent + bounced deliveries.\n"
 	"\n"
-	"The score only orders the report; it detects nothing (see `scan`). With N\n"
+	"The score only orders the report; it detects nothing. With N\n"
 	"the /16 and /48 networks the account logged in or sent from, O its IPs with\n"
 	"exactly one successful login, P the most new IPs in one hour, R the failure\n"
 	"rate, F the failed deliveries, B the NDRs and A the failed logins:\n"
