@@ -1,14 +1,14 @@
 /* fuzz_parse_vpopmail.c - parse_vpopmail on arbitrary bytes
  * SUMMARY  The first byte picks the program name the line is framed with
  *          (none = multilog, "vpopmail", or a vchkpw tag as the program);
- *          the rest is the message. Every event produced must be printable
- *          as JSON. */
+ *          the rest is the message. Runs the parser directly and through
+ *          parse_line; every invariant of fuzz_parser_check must hold
+ *          (events printable as JSON among them). */
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,24 +18,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const progs[] = {
 		"", "vpopmail", "vchkpw-pop3", "vchkpw",
 	};
-	struct parse_out out;
-	struct frame f;
-	struct buf b;
-	int i;
 
-	if (size == 0 || size > LIMIT_LINE_MAX)
-		return 0;
-	memset(&f, 0, sizeof(f));
-	f.time = 1374486766;
-	f.prog = strv_cstr(progs[data[0] % (sizeof(progs) / sizeof(progs[0]))]);
-	f.msg = strv_make((const char *)data + 1, size - 1);
-	out.n = 0;
-	(void)parse_vpopmail(&f, &out);
-	buf_init(&b, 1 << 16);
-	for (i = 0; i < out.n; i++) {
-		buf_reset(&b);
-		evt_json(&out.ev[i], &b);
-	}
-	buf_release(&b);
-	return 0;
+	return FUZZ_PARSER_PICKED(data, size, progs, parse_vpopmail);
 }

@@ -14,7 +14,7 @@
 #include "core/evt.h"
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 #include "util/netaddr.h"
 
 #define TS "\"time\":\"2023-11-14T22:13:20Z\","
@@ -25,38 +25,13 @@
 static struct frame
 mkframe(const char *prog, const char *msg)
 {
-	struct frame f;
+	struct frame f = parsetest_frame(FRAME_RFC3164, prog, strv_cstr(msg), 1700000000);
 
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = 1700000000;
-	f.host = strv_cstr("mx");
-	f.prog = strv_cstr(prog);
-	f.msg = strv_cstr(msg);
+	f.host = STRV_LIT("mx");
 	return f;
 }
 
-/* The JSON lines of out's events, joined by '\n'. */
-static void
-events_json(const struct parse_out *out, struct buf *b)
-{
-	int i;
-
-	buf_reset(b);
-	for (i = 0; i < out->n; i++) {
-		if (i > 0)
-			buf_append_char(b, '\n');
-		evt_json(&out->ev[i], b);
-	}
-}
-
-struct row {
-	const char *prog, *msg;
-	enum parse_result want;
-	const char *json;	/* NULL: no events */
-};
-
-static const struct row rows[] = {
+static const struct parsetest_row rows[] = {
 	/* Courier IMAP / POP3 */
 	{ "imapd", "LOGIN, user=u@example.com, ip=[::ffff:192.0.2.100], port=[51234], protocol=IMAP", PARSE_EVENTS,
 	  "{" CO "\"service\":\"imap\",\"type\":\"auth_success\",\"account\":\"u@example.com\",\"ip\":\"192.0.2.100\",\"host\":\"mx\"}" },
@@ -154,30 +129,11 @@ static const struct row rows[] = {
 static void
 test_rows(void **state)
 {
-	struct parse_out out;
-	struct buf b;
-	size_t i;
-	int bad = 0;
+	struct frame tmpl = mkframe("", "");
 
 	(void)state;
-	buf_init(&b, 0);
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct frame f = mkframe(rows[i].prog, rows[i].msg);
-		enum parse_result r;
-
-		out.n = 0;
-		r = parse_courier(&f, &out);
-		events_json(&out, &b);
-		if (r != rows[i].want || (rows[i].json == NULL ? out.n != 0 : strcmp(b.data, rows[i].json) != 0)) {
-			printf("row %zu: %s: %s\n  got %d %s\n  want %d %s\n", i, rows[i].prog, rows[i].msg, r,
-			       out.n ? b.data : "-", rows[i].want, rows[i].json ? rows[i].json : "-");
-			bad++;
-		}
-		/* parse_line sends the program here */
-		assert_int_equal(parse_line(&f, &out), r);
-	}
-	buf_release(&b);
-	assert_int_equal(bad, 0);
+	/* parse_line sends the program here */
+	assert_int_equal(PARSETEST_ROWS(parse_courier, &tmpl, rows, true), 0);
 }
 
 /* Pathological lines finish quickly (the matcher's step budget). */
@@ -190,21 +146,14 @@ test_hostile(void **state)
 	static char line[LIMIT_LINE_MAX];
 	struct parse_out out;
 	struct timespec t0, t1;
-	size_t u, p, h, n;
+	size_t u, p, h;
 	double secs;
 
 	(void)state;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
-		size_t ul = strlen(units[u]);
-
 		for (h = 0; h < sizeof(heads) / sizeof(heads[0]); h++) {
-			size_t hl = strlen(heads[h]);
-
-			memcpy(line, heads[h], hl);
-			for (n = hl; n + ul < sizeof(line) - 1; n += ul)
-				memcpy(line + n, units[u], ul);
-			line[n] = '\0';
+			parsetest_fill(line, sizeof(line), heads[h], units[u]);
 			for (p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
 				struct frame f = mkframe(progs[p], line);
 

@@ -9,56 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 #include "util/netaddr.h"
 
 #define T0 1700000000	/* 2023-11-14T22:13:20Z */
 
-static struct frame
-mkframe(const char *prog, const char *msg)
-{
-	struct frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_cstr(msg);
-	return f;
-}
-
-/* All events of a line as JSON, one per line. */
-static enum parse_result
-run(const char *msg, char *json, size_t size)
-{
-	struct frame f = mkframe("exim", msg);
-
-	f.kind = FRAME_EXIM;
-	struct parse_out out;
-	enum parse_result r = parse_line(&f, &out);
-	struct buf b;
-	int i;
-
-	buf_init(&b, 1 << 16);
-	for (i = 0; r == PARSE_EVENTS && i < out.n; i++) {
-		if (i > 0)
-			buf_append(&b, "\n", 1);
-		evt_json(&out.ev[i], &b);
-	}
-	snprintf(json, size, "%.*s", (int)b.len, b.data ? b.data : "");
-	buf_release(&b);
-	return r;
-}
-
 #define J(s) "{\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"exim\"," s "}"
 
-static const struct {
-	const char *msg, *want;
-} vectors[] = {
+static const struct parsetest_vector vectors[] = {
 	{ "1CzYHn-0008AJ-7F <= user@example.org H=(client.example.org) [192.0.2.1]:52311 I=[198.51.100.2]:587 P=esmtpsa A=dovecot_plain:user@example.org S=1795 id=EE56D58@client.example.org T=\"hi A=x:evil\" for a@example.net b@example.net",
 	  J("\"service\":\"submission\",\"type\":\"auth_success\",\"account\":\"user@example.org\",\"ip\":\"192.0.2.1\",\"mech\":\"PLAIN\",\"qid\":\"1CzYHn-0008AJ-7F\"") "\n"
 	  J("\"service\":\"submission\",\"type\":\"message_accepted\",\"account\":\"user@example.org\",\"ip\":\"192.0.2.1\",\"mech\":\"PLAIN\",\"qid\":\"1CzYHn-0008AJ-7F\",\"sender\":\"user@example.org\",\"nrcpt\":2,\"size\":1795") },
@@ -113,10 +74,7 @@ static const struct {
 	  J("\"service\":\"smtp\",\"type\":\"auth_failure\",\"ip\":\"192.0.2.27\",\"mech\":\"PLAIN\",\"reason\":\"Incorrect authentication data\"") },
 };
 
-static const struct {
-	const char *msg;
-	enum parse_result want;
-} others[] = {
+static const struct parsetest_outcome others[] = {
 	{ "1CzYHn-0008AJ-7F Completed", PARSE_EVENTS },
 	{ "SMTP connection from [192.0.2.10]:55010 (TCP/IP connection count = 1)", PARSE_NOEVENT },
 	{ "no host name found for IP address 192.0.2.8", PARSE_NOEVENT },
@@ -131,33 +89,11 @@ static const struct {
 static void
 test_vectors(void **state)
 {
-	char got[8192];
-	size_t i;
+	struct frame f = parsetest_frame(FRAME_EXIM, "exim", STRV_LIT(""), T0);
 
 	(void)state;
-	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-		enum parse_result r = run(vectors[i].msg, got, sizeof(got));
-
-		if (r != PARSE_EVENTS || strcmp(got, vectors[i].want) != 0)
-			fail_msg("vector %zu: %s\n got %d %s\nwant %s", i, vectors[i].msg, (int)r, got,
-				 vectors[i].want);
-	}
-	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		enum parse_result r = run(others[i].msg, got, sizeof(got));
-
-		if (r != others[i].want)
-			fail_msg("line %zu: %s: got %d want %d", i, others[i].msg, (int)r,
-				 (int)others[i].want);
-	}
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	assert_int_equal(PARSETEST_VECTORS(&f, vectors), 0);
+	assert_int_equal(PARSETEST_OUTCOMES(&f, others), 0);
 }
 
 /* Hostile lines finish fast (the matcher's step budget). */
@@ -168,29 +104,23 @@ test_hostile(void **state)
 					     " for x", "(set_id=", "defer (" };
 	static char msg[LIMIT_LINE_MAX];
 	struct parse_out out;
-	size_t u, len;
+	size_t u;
 
 	(void)state;
 	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		struct frame f;
 		double t0;
-		size_t ul = strlen(units[u]);
 
-		len = (size_t)snprintf(msg, sizeof(msg), "1CzYHn-0008AJ-7F <= s ");
-		while (len + ul < sizeof(msg) - 1) {
-			memcpy(msg + len, units[u], ul);
-			len += ul;
-		}
-		msg[len] = '\0';
-		f = mkframe("exim", msg);
-		t0 = now_ms();
+		parsetest_fill(msg, sizeof(msg), "1CzYHn-0008AJ-7F <= s ", units[u]);
+		f = parsetest_frame(FRAME_RFC3164, "exim", strv_cstr(msg), T0);
+		t0 = parsetest_ms();
 		parse_line(&f, &out);
 		f.msg = strv_skip(f.msg, 17);
 		parse_line(&f, &out);
 		f.msg = strv_skip(f.msg, 3);
 		parse_line(&f, &out);
-		if (now_ms() - t0 > 200)
-			fail_msg("unit \"%s\" took %.0f ms", units[u], now_ms() - t0);
+		if (parsetest_ms() - t0 > 200)
+			fail_msg("unit \"%s\" took %.0f ms", units[u], parsetest_ms() - t0);
 	}
 }
 

@@ -13,7 +13,7 @@
 #include "input/in_file.h"
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 
 #define T0 1374486766	/* 2013-07-22T09:52:46Z */
 #define TS "{\"time\":\"2013-07-22T09:52:46Z\",\"source\":\"postfix\","
@@ -21,14 +21,7 @@
 static struct frame
 mkframe(const char *prog, const char *msg, size_t len)
 {
-	struct frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_make(msg, len);
-	return f;
+	return parsetest_frame(FRAME_RFC3164, prog, strv_make(msg, len), T0);
 }
 
 static const struct pf_case {
@@ -377,32 +370,25 @@ static const struct pf_case {
 static void
 test_rules(void **state)
 {
+	static char got[1 << 16];
 	struct parse_out out;
-	struct buf b;
 	size_t i;
 	unsigned bad = 0;
 
 	(void)state;
-	buf_init(&b, 1 << 16);
 	for (i = 0; i < sizeof(pf_cases) / sizeof(pf_cases[0]); i++) {
 		const struct pf_case *c = &pf_cases[i];
 		struct frame f = mkframe(c->prog, c->msg, strlen(c->msg));
 		enum parse_result r;
 
-		out.n = 0;
-		r = parse_postfix(&f, &out);
-		buf_reset(&b);
-		if (r == PARSE_EVENTS)
-			evt_json(&out.ev[0], &b);
-		buf_append_char(&b, '\0');
-		if (r != c->want || strcmp(b.data, c->json) != 0 ||
+		r = parsetest_run(parse_postfix, &f, &out, 1, got, sizeof(got));
+		if (r != c->want || strcmp(got, c->json) != 0 ||
 		    (r == PARSE_EVENTS && (int)out.ev[0].type != c->type)) {
 			print_message("case %zu \"%s\": result %d want %d\n got  %s\n want %s\n", i, c->msg, r,
-				      c->want, b.data, c->json);
+				      c->want, got, c->json);
 			bad++;
 		}
 	}
-	buf_release(&b);
 	assert_int_equal(bad, 0);
 }
 

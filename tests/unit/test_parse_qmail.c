@@ -12,7 +12,7 @@
 
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 
 #define T0 1374486766	/* 2013-07-22T09:52:46Z */
 #define TS "{\"time\":\"2013-07-22T09:52:46Z\",\"source\":\"qmail\","
@@ -20,14 +20,9 @@
 static struct frame
 mkframe(const char *prog, const char *msg, size_t len)
 {
-	struct frame f;
+	enum frame_kind kind = prog[0] != '\0' ? FRAME_RFC3164 : FRAME_TAI64N;
 
-	memset(&f, 0, sizeof(f));
-	f.kind = prog[0] != '\0' ? FRAME_RFC3164 : FRAME_TAI64N;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_make(msg, len);
-	return f;
+	return parsetest_frame(kind, prog, strv_make(msg, len), T0);
 }
 
 static const struct qm_case {
@@ -186,29 +181,22 @@ static const struct qm_case {
 static void
 test_rules(void **state)
 {
+	static char got[1 << 16];
 	struct parse_out out;
-	struct buf b;
 	size_t i;
 
 	(void)state;
-	buf_init(&b, 1 << 16);
 	for (i = 0; i < sizeof(qm_cases) / sizeof(qm_cases[0]); i++) {
 		const struct qm_case *c = &qm_cases[i];
 		struct frame f = mkframe(c->prog, c->msg, strlen(c->msg));
 		enum parse_result r;
 
-		out.n = 0;
-		r = parse_qmail(&f, &out);
-		buf_reset(&b);
-		if (r == PARSE_EVENTS)
-			evt_json(&out.ev[0], &b);
-		buf_append_char(&b, '\0');
-		if (r != c->want || strcmp(b.data, c->json) != 0 ||
+		r = parsetest_run(parse_qmail, &f, &out, 1, got, sizeof(got));
+		if (r != c->want || strcmp(got, c->json) != 0 ||
 		    (r == PARSE_EVENTS && (int)out.ev[0].type != c->type))
 			fail_msg("case %zu \"%s\": result %d want %d\n got  %s\n want %s", i, c->msg, r,
-				 c->want, b.data, c->json);
+				 c->want, got, c->json);
 	}
-	buf_release(&b);
 }
 
 /* The delivery number travels in dlv, which the JSON does not show. */
@@ -247,18 +235,6 @@ test_dispatch(void **state)
 	assert_int_equal(out.ev[0].type, EVT_REJECT);
 }
 
-static void
-fill_line(char *line, size_t size, const char *head, const char *fill, size_t *np)
-{
-	size_t n = (size_t)snprintf(line, size, "%s", head), fl = strlen(fill);
-
-	while (n + fl < size - 1) {
-		memcpy(line + n, fill, fl);
-		n += fl;
-	}
-	*np = n;
-}
-
 /* Hostile lines finish fast. */
 static void
 test_hostile(void **state)
@@ -278,7 +254,7 @@ test_hostile(void **state)
 	(void)state;
 	for (h = 0; h < sizeof(heads) / sizeof(heads[0]); h++)
 		for (k = 0; k < sizeof(fills) / sizeof(fills[0]); k++) {
-			fill_line(line, sizeof(line), heads[h], fills[k], &n);
+			n = parsetest_fill(line, sizeof(line), heads[h], fills[k]);
 			f = mkframe("", line, n);
 			out.n = 0;
 			(void)parse_qmail(&f, &out);

@@ -9,54 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 #include "util/netaddr.h"
 
 #define T0 1700000000	/* 2023-11-14T22:13:20Z */
 
-static struct frame
-mkframe(const char *prog, const char *msg)
-{
-	struct frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_cstr(msg);
-	return f;
-}
-
-/* All events of a line as JSON, one per line. */
-static enum parse_result
-run(const char *msg, char *json, size_t size)
-{
-	struct frame f = mkframe("sm-mta", msg);
-	struct parse_out out;
-	enum parse_result r = parse_line(&f, &out);
-	struct buf b;
-	int i;
-
-	buf_init(&b, 1 << 16);
-	for (i = 0; r == PARSE_EVENTS && i < out.n; i++) {
-		if (i > 0)
-			buf_append(&b, "\n", 1);
-		evt_json(&out.ev[i], &b);
-	}
-	snprintf(json, size, "%.*s", (int)b.len, b.data ? b.data : "");
-	buf_release(&b);
-	return r;
-}
-
 #define J(s) "{\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"sendmail\"," s "}"
 
-static const struct {
-	const char *msg, *want;
-} vectors[] = {
+static const struct parsetest_vector vectors[] = {
 	{ "j061bXn5000812: from=<user@example.org>, size=2262, class=0, nrcpts=1, msgid=<200501060137.j061bW9V000809@example.org>, proto=ESMTP, daemon=MTA, relay=client.example.org [192.0.2.1]",
 	  J("\"service\":\"smtp\",\"type\":\"message_accepted\",\"ip\":\"192.0.2.1\",\"qid\":\"j061bXn5000812\",\"sender\":\"user@example.org\",\"nrcpt\":1,\"size\":2262") },
 	{ "j061bXn5000812: from=<>, size=10, class=0, nrcpts=2, msgid=<x@example.org>, proto=ESMTP, daemon=MSA, relay=c.example.org [IPv6:2001:db8::1] (may be forged)",
@@ -109,10 +72,7 @@ static const struct {
 	  J("\"service\":\"smtp\",\"type\":\"reject\",\"qid\":\"k876hJS0063495\",\"dsn\":\"5.7.1\",\"reason\":\"Blocked by SpamAssassin\"") },
 };
 
-static const struct {
-	const char *msg;
-	enum parse_result want;
-} others[] = {
+static const struct parsetest_outcome others[] = {
 	{ "j78ASk4e013165: done; delay=00:00:01, ntries=1", PARSE_EVENTS },
 	{ "j4K97TIQ029478: timeout waiting for input from [192.0.2.61] during message collect", PARSE_NOEVENT },
 	{ "STARTTLS=server, relay=c.example.net [192.0.2.5], version=TLSv1.2, verify=NO, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256/256", PARSE_NOEVENT },
@@ -131,24 +91,11 @@ static const struct {
 static void
 test_vectors(void **state)
 {
-	char got[8192];
-	size_t i;
+	struct frame f = parsetest_frame(FRAME_RFC3164, "sm-mta", STRV_LIT(""), T0);
 
 	(void)state;
-	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-		enum parse_result r = run(vectors[i].msg, got, sizeof(got));
-
-		if (r != PARSE_EVENTS || strcmp(got, vectors[i].want) != 0)
-			fail_msg("vector %zu: %s\n got %d %s\nwant %s", i, vectors[i].msg, (int)r, got,
-				 vectors[i].want);
-	}
-	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		enum parse_result r = run(others[i].msg, got, sizeof(got));
-
-		if (r != others[i].want)
-			fail_msg("line %zu: %s: got %d want %d", i, others[i].msg, (int)r,
-				 (int)others[i].want);
-	}
+	assert_int_equal(PARSETEST_VECTORS(&f, vectors), 0);
+	assert_int_equal(PARSETEST_OUTCOMES(&f, others), 0);
 }
 
 /* Many recipients: at most LIMIT_EVENTS_PER_LINE events. */
@@ -165,19 +112,10 @@ test_many_rcpts(void **state)
 		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%su%d@example.com",
 			 i ? "," : "", i);
 	snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), ", mailer=esmtp, stat=Sent (ok)");
-	f = mkframe("sendmail", msg);
+	f = parsetest_frame(FRAME_RFC3164, "sendmail", strv_cstr(msg), T0);
 	assert_int_equal(parse_line(&f, &out), PARSE_EVENTS);
 	assert_int_equal(out.n, LIMIT_EVENTS_PER_LINE);
 	assert_string_equal(out.ev[3].recipient, "u3@example.com");
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* Hostile lines finish fast (the matcher's step budget). */
@@ -188,27 +126,21 @@ test_hostile(void **state)
 					     ", user=", "AUTH failure (", "<a>... " };
 	static char msg[LIMIT_LINE_MAX];
 	struct parse_out out;
-	size_t u, len;
+	size_t u;
 
 	(void)state;
 	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		struct frame f;
 		double t0;
-		size_t ul = strlen(units[u]);
 
-		len = (size_t)snprintf(msg, sizeof(msg), "j4K97fD5028627: ");
-		while (len + ul < sizeof(msg) - 1) {
-			memcpy(msg + len, units[u], ul);
-			len += ul;
-		}
-		msg[len] = '\0';
-		f = mkframe("sendmail", msg);
-		t0 = now_ms();
+		parsetest_fill(msg, sizeof(msg), "j4K97fD5028627: ", units[u]);
+		f = parsetest_frame(FRAME_RFC3164, "sendmail", strv_cstr(msg), T0);
+		t0 = parsetest_ms();
 		parse_line(&f, &out);
 		f.msg = strv_skip(f.msg, 16);
 		parse_line(&f, &out);
-		if (now_ms() - t0 > 200)
-			fail_msg("unit \"%s\" took %.0f ms", units[u], now_ms() - t0);
+		if (parsetest_ms() - t0 > 200)
+			fail_msg("unit \"%s\" took %.0f ms", units[u], parsetest_ms() - t0);
 	}
 }
 

@@ -9,54 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 #include "util/netaddr.h"
 
 #define T0 1700000000	/* 2023-11-14T22:13:20Z */
 
-static struct frame
-mkframe(const char *prog, const char *msg)
-{
-	struct frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = FRAME_RFC3164;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_cstr(msg);
-	return f;
-}
-
-/* All events of a line as JSON, one per line. */
-static enum parse_result
-run(const char *msg, char *json, size_t size)
-{
-	struct frame f = mkframe("spamd", msg);
-	struct parse_out out;
-	enum parse_result r = parse_line(&f, &out);
-	struct buf b;
-	int i;
-
-	buf_init(&b, 1 << 16);
-	for (i = 0; r == PARSE_EVENTS && i < out.n; i++) {
-		if (i > 0)
-			buf_append(&b, "\n", 1);
-		evt_json(&out.ev[i], &b);
-	}
-	snprintf(json, size, "%.*s", (int)b.len, b.data ? b.data : "");
-	buf_release(&b);
-	return r;
-}
-
 #define J(s) "{\"time\":\"2023-11-14T22:13:20Z\",\"source\":\"spamd\"," s "}"
 
-static const struct {
-	const char *msg, *want;
-} vectors[] = {
+static const struct parsetest_vector vectors[] = {
 	{ "spamd: result: Y 8 - BAYES_99,URIBL_BLACK scantime=4.2,size=1432,user=u@example.org,uid=98,required_score=5.0,rhost=localhost,raddr=127.0.0.1,rport=45678,mid=<x@example.com>,autolearn=no",
 	  J("\"type\":\"spam_check\",\"account\":\"u@example.org\",\"size\":1432,\"status\":\"spam\",\"score\":8.0") },
 	{ "result: .  0 - AWL,FORGED_RCVD_HELO scantime=1.6,size=3347,mid=<x@example.com>,autolearn=ham",
@@ -69,10 +32,7 @@ static const struct {
 	  J("\"type\":\"spam_check\",\"account\":\"u@example.org\",\"size\":3347,\"status\":\"clean\",\"score\":-0.3") },
 };
 
-static const struct {
-	const char *msg;
-	enum parse_result want;
-} others[] = {
+static const struct parsetest_outcome others[] = {
 	{ "connection from localhost [127.0.0.1] at port 49144", PARSE_NOEVENT },
 	{ "spamd: connection from mx.example.org [192.0.2.1]:41234 to port 783, fd 5", PARSE_NOEVENT },
 	{ "checking message <x@example.com> for root:98.", PARSE_NOEVENT },
@@ -88,33 +48,11 @@ static const struct {
 static void
 test_vectors(void **state)
 {
-	char got[8192];
-	size_t i;
+	struct frame f = parsetest_frame(FRAME_RFC3164, "spamd", STRV_LIT(""), T0);
 
 	(void)state;
-	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-		enum parse_result r = run(vectors[i].msg, got, sizeof(got));
-
-		if (r != PARSE_EVENTS || strcmp(got, vectors[i].want) != 0)
-			fail_msg("vector %zu: %s\n got %d %s\nwant %s", i, vectors[i].msg, (int)r, got,
-				 vectors[i].want);
-	}
-	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		enum parse_result r = run(others[i].msg, got, sizeof(got));
-
-		if (r != others[i].want)
-			fail_msg("line %zu: %s: got %d want %d", i, others[i].msg, (int)r,
-				 (int)others[i].want);
-	}
-}
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	assert_int_equal(PARSETEST_VECTORS(&f, vectors), 0);
+	assert_int_equal(PARSETEST_OUTCOMES(&f, others), 0);
 }
 
 static void
@@ -124,27 +62,21 @@ test_hostile(void **state)
 					     "9" };
 	static char msg[LIMIT_LINE_MAX];
 	struct parse_out out;
-	size_t u, len;
+	size_t u;
 
 	(void)state;
 	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		struct frame f;
 		double t0;
-		size_t ul = strlen(units[u]);
 
-		len = (size_t)snprintf(msg, sizeof(msg), "identified spam (");
-		while (len + ul < sizeof(msg) - 1) {
-			memcpy(msg + len, units[u], ul);
-			len += ul;
-		}
-		msg[len] = '\0';
-		f = mkframe("spamd", msg);
-		t0 = now_ms();
+		parsetest_fill(msg, sizeof(msg), "identified spam (", units[u]);
+		f = parsetest_frame(FRAME_RFC3164, "spamd", strv_cstr(msg), T0);
+		t0 = parsetest_ms();
 		parse_line(&f, &out);
 		memcpy(msg, "result: Y ", 10);
 		parse_line(&f, &out);
-		if (now_ms() - t0 > 200)
-			fail_msg("unit \"%s\" took %.0f ms", units[u], now_ms() - t0);
+		if (parsetest_ms() - t0 > 200)
+			fail_msg("unit \"%s\" took %.0f ms", units[u], parsetest_ms() - t0);
 	}
 }
 

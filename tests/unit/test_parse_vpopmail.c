@@ -13,35 +13,25 @@
 #include "core/redact.h"
 #include "corpus.h"
 #include "parse/parse.h"
-#include "util/buf.h"
+#include "parsetest.h"
 
 #define T0 1374486766	/* 2013-07-22T09:52:46Z */
 
 static struct frame
 mkframe(const char *prog, const char *msg, size_t len)
 {
-	struct frame f;
+	enum frame_kind kind = prog[0] != '\0' ? FRAME_RFC3164 : FRAME_TAI64N;
 
-	memset(&f, 0, sizeof(f));
-	f.kind = prog[0] != '\0' ? FRAME_RFC3164 : FRAME_TAI64N;
-	f.time = T0;
-	f.prog = strv_cstr(prog);
-	f.msg = strv_make(msg, len);
-	return f;
+	return parsetest_frame(kind, prog, strv_make(msg, len), T0);
 }
 
-/* Parse one line; the JSON of its first event (or "") into b. */
+/* Parse one line; the JSON of its first event (or "") into json. */
 static enum parse_result
-run(const char *prog, const char *msg, struct buf *b, struct parse_out *out)
+run(const char *prog, const char *msg, char *json, size_t size, struct parse_out *out)
 {
 	struct frame f = mkframe(prog, msg, strlen(msg));
-	enum parse_result r = parse_line(&f, out);
 
-	buf_reset(b);
-	if (r == PARSE_EVENTS)
-		evt_json(&out->ev[0], b);
-	buf_append_char(b, '\0');
-	return r;
+	return parsetest_run(parse_line, &f, out, 1, json, size);
 }
 
 static const struct vp_case {
@@ -163,20 +153,18 @@ static const struct vp_case {
 static void
 test_rules(void **state)
 {
+	static char got[1 << 16];
 	struct parse_out out;
-	struct buf b;
 	size_t i;
 
 	(void)state;
-	buf_init(&b, 1 << 16);
 	for (i = 0; i < sizeof(vp_cases) / sizeof(vp_cases[0]); i++) {
-		enum parse_result r = run(vp_cases[i].prog, vp_cases[i].msg, &b, &out);
+		enum parse_result r = run(vp_cases[i].prog, vp_cases[i].msg, got, sizeof(got), &out);
 
-		if (r != vp_cases[i].want || strcmp(b.data, vp_cases[i].json) != 0)
+		if (r != vp_cases[i].want || strcmp(got, vp_cases[i].json) != 0)
 			fail_msg("case %zu \"%s\": result %d want %d\n got  %s\n want %s", i,
-				 vp_cases[i].msg, r, vp_cases[i].want, b.data, vp_cases[i].json);
+				 vp_cases[i].msg, r, vp_cases[i].want, got, vp_cases[i].json);
 	}
-	buf_release(&b);
 }
 
 /* The password, wherever it is and whatever it holds, reaches no output:
@@ -193,24 +181,23 @@ test_password_never_copied(void **state)
 		"Hunter2') x",
 		"",
 	};
+	static char got[1 << 16];
 	struct parse_out out;
-	struct buf b;
 	char line[512], red[1024];
 	size_t i;
 
 	(void)state;
-	buf_init(&b, 1 << 16);
 	for (i = 0; i < sizeof(pw) / sizeof(pw[0]); i++) {
 		enum parse_result r;
 
 		snprintf(line, sizeof(line),
 			 "vchkpw-smtp: password fail (pass: '%s') victim@example.com:192.0.2.9", pw[i]);
-		r = run("vpopmail", line, &b, &out);
+		r = run("vpopmail", line, got, sizeof(got), &out);
 		assert_int_equal(r, PARSE_EVENTS);
 		assert_string_equal(out.ev[0].account, "victim@example.com");
 		assert_string_equal(out.ev[0].ip, "192.0.2.9");
 		if (pw[i][0] != '\0')
-			assert_null(strstr(b.data, pw[i]));
+			assert_null(strstr(got, pw[i]));
 		redact_line(strv_cstr(line), red, sizeof(red));
 		if (pw[i][0] != '\0')
 			assert_null(strstr(red, pw[i]));
@@ -222,7 +209,6 @@ test_password_never_copied(void **state)
 			assert_null(strstr(out.ev[0].mech, pw[i]));
 		}
 	}
-	buf_release(&b);
 }
 
 /* Other daemons' multilog lines are not ours: UNKNOWN_PROG, quickly. */
@@ -254,19 +240,11 @@ test_hostile(void **state)
 
 	(void)state;
 	for (k = 0; k < sizeof(fill) / sizeof(fill[0]); k++) {
-		n = (size_t)snprintf(line, sizeof(line), "vchkpw-smtp: password fail (pass: '");
-		while (n + strlen(fill[k]) < sizeof(line) - 1) {
-			memcpy(line + n, fill[k], strlen(fill[k]));
-			n += strlen(fill[k]);
-		}
+		n = parsetest_fill(line, sizeof(line), "vchkpw-smtp: password fail (pass: '", fill[k]);
 		f = mkframe("vpopmail", line, n);
 		out.n = 0;
 		(void)parse_line(&f, &out);
-		n = (size_t)snprintf(line, sizeof(line), "vchkpw-pop3: ");
-		while (n + strlen(fill[k]) < sizeof(line) - 1) {
-			memcpy(line + n, fill[k], strlen(fill[k]));
-			n += strlen(fill[k]);
-		}
+		n = parsetest_fill(line, sizeof(line), "vchkpw-pop3: ", fill[k]);
 		f = mkframe("", line, n);
 		(void)parse_line(&f, &out);
 	}
