@@ -27,6 +27,9 @@ msg_had_error(void)
 	return msg_error_seen;
 }
 
+static void msg_vprint(const char *level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 msg_vprint(const char *level, const char *fmt, va_list ap)
 {

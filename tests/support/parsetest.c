@@ -196,9 +196,11 @@ fuzz_parser_frame(const struct frame *f, parse_fn *fn, unsigned flags)
 	out.n = 0;
 	r = fn(f, &out);
 	fuzz_parser_check(&out, r, flags);
+	/* The dispatcher may hand the line to another daemon's parser, whose
+	 * internal events (Postfix msg_client) are legitimate there. */
 	r = parse_line(f, &out);
 	if (r != PARSE_UNKNOWN_PROG)
-		fuzz_parser_check(&out, r, flags);
+		fuzz_parser_check(&out, r, flags & ~(unsigned)FUZZ_PUBLIC);
 }
 
 int
