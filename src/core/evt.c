@@ -59,6 +59,18 @@ evt_set_text(char *dst, size_t dstsize, struct strv v)
 	dst[n] = '\0';
 }
 
+void
+evt_set_reason2(struct evt *e, const char *prefix, struct strv text)
+{
+	size_t pl = strlen(prefix);
+
+	if (pl >= sizeof(e->reason))
+		pl = sizeof(e->reason) - 1;
+	memcpy(e->reason, prefix, pl);
+	evt_set_text(e->reason + pl, sizeof(e->reason) - pl,
+		     text.p != NULL ? text : STRV_LIT(""));
+}
+
 int
 evt_set_ip(struct evt *e, struct strv v)
 {

@@ -94,6 +94,8 @@ int evt_set(char *dst, size_t dstsize, struct strv v);
 /* Copy free text, cut to fit (at a UTF-8 boundary). */
 void evt_set_text(char *dst, size_t dstsize, struct strv v);
 #define EVT_SET_TEXT(e, field, v) evt_set_text((e)->field, sizeof((e)->field), (v))
+/* Set e->reason to prefix + text, cut to fit (at a UTF-8 boundary). */
+void evt_set_reason2(struct evt *e, const char *prefix, struct strv text);
 /* Parse and set the client address; -1 if v is not one address. */
 int evt_set_ip(struct evt *e, struct strv v);
 /* Lower-case ASCII copy of account for grouping (dst has LIMIT_ACCOUNT_MAX). */

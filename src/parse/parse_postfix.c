@@ -80,19 +80,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Reason "prefix" + text, cut to fit. */
-static void
-pf_reason2(struct evt *e, const char *prefix, struct strv text)
-{
-	char buf[LIMIT_REASON_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s%.*s", prefix,
-			 (int)(text.len > LIMIT_REASON_MAX ? LIMIT_REASON_MAX : text.len),
-			 text.p != NULL ? text.p : "");
-
-	if (n > 0)
-		evt_set_text(e->reason, sizeof(e->reason), strv_make(buf, strlen(buf)));
-}
-
 static bool
 pf_digit(char c)
 {
@@ -171,7 +158,7 @@ pf_fix_reject(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	if (!pf_host_ok(caps) || memchr(act.p, ' ', act.len) != NULL)
 		return pf_not_ours(e);
 	if (strv_eq_cstr(act, "reject_warning"))
-		pf_reason2(e, "reject_warning: ", r);
+		evt_set_reason2(e, "reject_warning: ", r);
 	else if (!strv_eq_cstr(act, "reject") && !strv_eq_cstr(act, "milter-reject")) {
 		e->type = EVT_NONE;
 		return 0;
@@ -198,7 +185,7 @@ pf_fix_pipelining(const struct pm_caps *caps, struct evt *e, const struct frame 
 	(void)f;
 	if (!pf_host_ok(caps))
 		return pf_not_ours(e);
-	pf_reason2(e, "improper command pipelining after ", pm_get(caps, 'x', NULL));
+	evt_set_reason2(e, "improper command pipelining after ", pm_get(caps, 'x', NULL));
 	return 0;
 }
 
@@ -208,7 +195,7 @@ pf_fix_errors(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	(void)f;
 	if (!pf_host_ok(caps))
 		return pf_not_ours(e);
-	pf_reason2(e, "too many errors after ", pm_get(caps, 'x', NULL));
+	evt_set_reason2(e, "too many errors after ", pm_get(caps, 'x', NULL));
 	return 0;
 }
 
@@ -218,7 +205,7 @@ pf_fix_bare_lf(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	(void)f;
 	if (!pf_host_ok(caps))
 		return pf_not_ours(e);
-	pf_reason2(e, "bare <LF> received after ", pm_get(caps, 'x', NULL));
+	evt_set_reason2(e, "bare <LF> received after ", pm_get(caps, 'x', NULL));
 	return 0;
 }
 
@@ -228,7 +215,7 @@ pf_fix_nonsmtp(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	(void)f;
 	if (!pf_host_ok(caps))
 		return pf_not_ours(e);
-	pf_reason2(e, "non-SMTP command: ", pm_get(caps, 'y', NULL));
+	evt_set_reason2(e, "non-SMTP command: ", pm_get(caps, 'y', NULL));
 	return 0;
 }
 
@@ -302,7 +289,7 @@ static int
 pf_fix_ps(const struct pm_caps *caps, struct evt *e, const struct frame *f, const char *what)
 {
 	(void)f;
-	pf_reason2(e, what, pm_get(caps, 'y', NULL));
+	evt_set_reason2(e, what, pm_get(caps, 'y', NULL));
 	return 0;
 }
 

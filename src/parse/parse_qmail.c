@@ -102,24 +102,12 @@ qm_fix_triple(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return 0;
 }
 
-/* Reason "WHAT: TEXT" from two captures, cut to fit. */
-static void
-qm_reason2(struct evt *e, const char *what, struct strv text)
-{
-	char buf[LIMIT_REASON_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s%.*s", what, (int)(text.len > 512 ? 512 : text.len),
-			 text.p != NULL ? text.p : "");
-
-	if (n > 0)
-		evt_set_text(e->reason, sizeof(e->reason), strv_make(buf, strlen(buf)));
-}
-
 /* "421 badiprbl: ip 192.0.2.54 rbl: bl.example.com" */
 static int
 qm_fix_badiprbl(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 {
 	(void)f;
-	qm_reason2(e, "badiprbl: ", pm_get(caps, 'h', NULL));
+	evt_set_reason2(e, "badiprbl: ", pm_get(caps, 'h', NULL));
 	EVT_SET(e, service, STRV_LIT("smtp"));
 	return 0;
 }
@@ -141,7 +129,7 @@ qm_fix_chkuser(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	if (user.len > 0 && EVT_SET(e, account, user) < 0)
 		return -1;
 	EVT_SET(e, service, STRV_LIT("smtp"));
-	qm_reason2(e, "chkuser: ", pm_get(caps, 'R', NULL));
+	evt_set_reason2(e, "chkuser: ", pm_get(caps, 'R', NULL));
 	return 0;
 }
 
@@ -171,7 +159,7 @@ qm_fix_sqmail(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 		if (cond.len > 0 && EVT_SET(e, mech, cond) < 0)
 			return -1;
 	} else
-		qm_reason2(e, "", cond);
+		evt_set_reason2(e, "", cond);
 	EVT_SET(e, service, STRV_LIT("smtp"));
 	/* Walk the space-separated "X:value" tokens. */
 	for (p = rest.p; p < end;) {
@@ -307,7 +295,7 @@ qm_fix_rbl(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 
 	(void)f;
 	snprintf(what, sizeof(what), "rblsmtpd %.*s: ", (int)(h.len > 60 ? 60 : h.len), h.p);
-	qm_reason2(e, what, pm_get(caps, 'y', NULL));
+	evt_set_reason2(e, what, pm_get(caps, 'y', NULL));
 	EVT_SET(e, service, STRV_LIT("smtp"));
 	return 0;
 }

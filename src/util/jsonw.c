@@ -123,10 +123,14 @@ jw_cstr(struct jw *w, const char *s)
 	jw_str(w, s, strlen(s));
 }
 
+/* Keys are our own constants: quoted as they are, not escaped. */
 void
 jw_key(struct jw *w, const char *key)
 {
-	jw_str(w, key, strlen(key));
+	jw_sep(w);
+	buf_append_char(w->b, '"');
+	buf_append_str(w->b, key);
+	buf_append_char(w->b, '"');
 	buf_append_char(w->b, ':');
 	if (w->pretty)
 		buf_append_char(w->b, ' ');

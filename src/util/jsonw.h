@@ -30,6 +30,7 @@ void jw_obj_begin(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
+/* key is a constant of ours: written as is, never escaped. */
 void jw_key(struct jw *w, const char *key);
 void jw_str(struct jw *w, const char *p, size_t len);
 void jw_cstr(struct jw *w, const char *s);
