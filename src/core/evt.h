@@ -52,10 +52,11 @@ enum evt_status {
 #define EVT_HAS_SIZE	 0x04
 #define EVT_HAS_ATTEMPTS 0x08
 #define EVT_HAS_SCORE	 0x10
-/* An auth_failure whose attempts an earlier line already reported: Dovecot's
- * auth process logs each failed password check (with auth_verbose), then the
- * login process or Postfix logs the same attempts again. Set by correlation;
- * counters skip such events, and JSON says "repeat":true. */
+/* An event that an earlier line already reported, set by correlation:
+ * an auth_failure whose attempts Dovecot's auth process logged before the
+ * login process or Postfix logged them again, or a message_accepted that
+ * Postfix's qmgr logs anew at each retry. Counters skip such events, and
+ * JSON says "repeat":true. */
 #define EVT_REPEAT	 0x20
 
 struct evt {

@@ -15,6 +15,7 @@ struct corr_msg {
 	int64_t time;		/* first seen */
 	char *account, *ip, *mech, *sender;
 	struct netaddr addr;
+	bool accepted;		/* its message_accepted has been passed on */
 	struct corr_msg *prev, *next;	/* age list, oldest first */
 };
 
@@ -448,6 +449,11 @@ corr_event(struct corr *c, struct evt *e)
 			if (corr_fill(m, e))
 				c->st.joined++;
 			corr_learn(m, e);
+			/* Postfix's qmgr logs "from=..., nrcpt=N (queue active)"
+			 * again each time a deferred message is retried. */
+			if (m->accepted)
+				e->flags |= EVT_REPEAT;
+			m->accepted = true;
 		}
 		return true;
 	case EVT_DELIVERY:

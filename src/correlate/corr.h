@@ -17,7 +17,9 @@
  *          warning. The later line is marked EVT_REPEAT when the earlier
  *          lines from the same client and host in CORR_REPEAT_WINDOW seconds
  *          already account for its attempts, and takes their account if it
- *          names none.
+ *          names none. A message_accepted for a queue id already
+ *          accepted (Postfix qmgr logs one per retry of a deferred message)
+ *          is marked EVT_REPEAT too.
  * LIMITS   LIMIT_CORR_MESSAGES messages; a message is forgotten when its
  *          end is logged (Postfix "removed", qmail "end msg"), when it is
  *          older than LIMIT_CORR_AGE_SECONDS of log time, or, oldest first,

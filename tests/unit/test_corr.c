@@ -54,6 +54,14 @@ test_postfix_join(void **state)
 	assert_true(corr_event(c, &e));
 	assert_string_equal(e.account, "hello@example.com");
 	assert_string_equal(e.ip, "192.0.2.27");
+	assert_false(e.flags & EVT_REPEAT);
+
+	/* qmgr logs the same message again when it retries it */
+	e = mk(EVT_MESSAGE_ACCEPTED, 1900, "postfix", "");
+	strcpy(e.qid, "4A1B2C3D4E");
+	assert_true(corr_event(c, &e));
+	assert_true(e.flags & EVT_REPEAT);
+	assert_string_equal(e.account, "hello@example.com");
 
 	e = mk(EVT_DELIVERY, 102, "postfix", "smtp");
 	strcpy(e.qid, "4A1B2C3D4E");
