@@ -14,7 +14,7 @@
 # Usage: sh tests/cli/bigfile.sh path/to/mailsentry (msgen beside it).
 # Exit 77 (skip) without msgen or python3.
 set -u
-MS=${1:-build/mailsentry}
+. "$(dirname "$0")/lib/common.sh"
 MSGEN=$(dirname "$MS")/msgen
 if [ ! -x "$MSGEN" ]; then
 	echo "SKIP: $MSGEN not built"
@@ -28,15 +28,7 @@ if ! command -v python3 >/dev/null 2>&1; then
 	echo "SKIP: python3 is needed to measure memory"
 	exit 77
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
 LINES=2500000
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
 
 # rss.py FIGURES CMD...: run CMD as the only child, standard streams
 # inherited; write "max-RSS-KiB seconds exit-code" to FIGURES.

@@ -9,36 +9,13 @@
 # naming the file (and not when --year is given); a Dec 31 -> Jan 1 wrap
 # inside one file gives times that keep increasing into the new year.
 # Usage: sh tests/cli/events.sh path/to/mailsentry. Documentation addresses
-# only. Exit 77 (skip) without python3 or when no parser turns the sample
-# line into an event yet.
+# only. Exit 77 (skip) without python3.
 set -u
-MS=${1:-build/mailsentry}
-case $MS in /*) ;; *) MS=$(pwd)/$MS ;; esac
+. "$(dirname "$0")/lib/common.sh"
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "SKIP: python3 is needed for the JSON checks"
 	exit 77
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*"
-	fails=$((fails + 1))
-}
-
-ok() {
-	echo "ok - $*"
-}
-
-# want CODE CMD...: run CMD, stdout to $T/out, stderr to $T/err.
-want() {
-	code=$1
-	shift
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" -eq "$code" ] || fail "exit $rc, wanted $code: $*"
-}
 
 # check_json FILE [MIN_LINES]: every line a JSON object with the contract's
 # keys and value shapes; at least MIN_LINES lines. Prints the problem.
@@ -109,9 +86,8 @@ want 0 "$MS" events --year 2013 /dev/null
 printf '%s\n' 'Jul 22 18:52:46 mx vpopmail[17115]: vchkpw-submission: (PLAIN) login success hello@example.com:192.0.2.27' >"$T/one.log"
 want 0 "$MS" events --year 2013 "$T/one.log"
 if [ ! -s "$T/out" ]; then
-	echo "SKIP: no event from the DESIGN.md example line yet"
-	[ "$fails" -eq 0 ] || exit 1
-	exit 77
+	echo "FAIL: no event from the DESIGN.md example line"
+	exit 1
 fi
 # The documented object, keys in the documented order. Extra keys are
 # allowed only after them, and only keys the event type defines (host:

@@ -1,0 +1,29 @@
+# common.sh - sourced by the tests in tests/cli/ (not a test itself: ctest
+# runs only tests/cli/*.sh). Sets MS (the mailsentry binary, made absolute),
+# T (a scratch folder removed at exit) and fails, and defines:
+#   fail MSG        count a failure and say it
+#   ok MSG          say a check passed
+#   want CODE CMD.. run CMD with stdout in $T/out and stderr in $T/err;
+#                   fail unless it exits with CODE
+MS=${1:-build/mailsentry}
+case $MS in /*) ;; *) MS=$(pwd)/$MS ;; esac
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+ok() {
+	echo "ok - $*"
+}
+
+want() {
+	code=$1
+	shift
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" -eq "$code" ] || fail "exit $rc, wanted $code: $*"
+}
