@@ -1,7 +1,6 @@
 /* test_in_file.c - input/in_file: compression by magic, lines, limits, errors
  * Fixtures are written into a temporary directory and compressed with the
  * gzip, bzip2, xz and zstd programs, as the logs we read are. */
-#define _XOPEN_SOURCE 700	/* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +8,6 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include <zlib.h>
 
 #include "core/limits.h"
+#include "testdir.h"
 #include "input/in_file.h"
 #include "util/mem.h"
 
@@ -642,27 +641,18 @@ test_memory_bounded(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+	return testdir_create(tmpdir);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return testdir_remove(tmpdir);
 }
 
 int

@@ -2,14 +2,12 @@
  * The fallback rows use contents that no framing recognizes, so they test
  * the rotation suffix and mtime keys whatever frame_line can do. The
  * timestamp row skips when frame_line cannot frame an RFC 3339 line. */
-#define _XOPEN_SOURCE 700	/* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include <unistd.h>
 
 #include "frame/frame.h"
+#include "testdir.h"
 #include "input/in_order.h"
 
 static char tmpdir[] = "/tmp/ms_in_order_XXXXXX";
@@ -166,26 +165,17 @@ test_timestamps(void **state)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	(void)state;
-	return mkdtemp(tmpdir) != NULL ? 0 : -1;
+	return testdir_create(tmpdir);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return testdir_remove(tmpdir);
 }
 
 int
