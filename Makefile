@@ -11,7 +11,7 @@ BUILD      ?= build
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps check demo asan fuzz clean
+.PHONY: all deps check demo asan fuzz clean accuracy
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -40,6 +40,9 @@ fuzz:
 	cmake -S . -B build-fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DMS_FUZZ=ON
 	ninja -C build-fuzz
 	@sh tools/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+accuracy: all
+	python3 bench/accuracy.py --mailsentry $(BUILD)/mailsentry --msgen $(BUILD)/msgen --out bench/ACCURACY.md
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
