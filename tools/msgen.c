@@ -1,8 +1,11 @@
 /* msgen.c - deterministic mail-log scenario generator
  * SUMMARY  Writes syslog lines as Postfix + Dovecot, or qmail-send (splogger)
  *          + vpopmail vchkpw, would write them for a simulated population
- *          (home, office, mobile, travelling users, a newsletter sender,
- *          inbound mail, internet noise), plus the attacks of a scenario.
+ *          (home, office, mobile, travelling and multi-device users, a phone
+ *          with a stale password, a newsletter sender, a notification
+ *          sender, inbound mail, internet noise), plus the attacks of a
+ *          scenario (compromises, brute force, spraying, backscatter), all
+ *          from day 2 on, after a day of history.
  *          The same arguments and seed always give the same bytes.
  *          --truth writes one JSON line per injected attack (ground truth).
  *          docs/msgen.md lists which real log line each shape follows.
@@ -11,10 +14,13 @@
  *          into a second heap, which is flushed up to the time of the next
  *          action, so the output is in time order without holding it all.
  *          Randomness comes from xoshiro256** streams seeded by splitmix64:
- *          one for the population, one for noise, one per attack, so the
- *          attack of a scenario is the same whatever the population size.
+ *          one for the population, one for noise, two per bulk sender, one
+ *          per scenario plan and one per attack, so an attack is the same
+ *          whatever the population size or format (its victim is drawn
+ *          from the population, which is the same in both formats).
  * LIMITS   Addresses: the population uses 198.18.0.0/15, 100.64.0.0/10 and
- *          2001:db8::/32; remote servers and noise use 192.0.2.0/24,
+ *          2001:db8::/32; attackers 100.68.0.0-100.119.255.255 and
+ *          198.51.100.128/25; remote servers and noise use 192.0.2.0/24,
  *          198.51.100.0/24, 203.0.113.0/24; domains are example.com/.net/.org
  *          and numbered subdomains of them. */
 #include <getopt.h>
@@ -201,24 +207,35 @@ enum fmt { FMT_POSTFIX, FMT_QMAIL };
 enum framing { FR_RFC3164, FR_RFC3339 };
 
 enum act {
-	A_USERDAY, A_POLL, A_SEND, A_INBOUND, A_RCPT, A_RESULT, A_RETRY,
-	A_NOISE, A_BULKDAY, A_BULK, A_ATK,
+	A_USERDAY, A_POLL, A_PHONE, A_SEND, A_INBOUND, A_RCPT, A_RESULT, A_RETRY,
+	A_NOISE, A_BULKDAY, A_BULK, A_NOTIFY, A_ATK,
 };
 
-enum ucls { U_HOME, U_OFFICE, U_MOBILE, U_TRAVEL, U_BULK };
+/* U_BULK: the newsletter sender; U_NOTIFY: an application sending
+ * notifications (tickets, invoices) all day long. */
+enum ucls { U_HOME, U_OFFICE, U_MOBILE, U_TRAVEL, U_BULK, U_NOTIFY };
 
 struct user {
 	char addr[72];
 	enum ucls cls;
 	bool virt;			/* example.org: Postfix virtual(8) delivery */
 	bool pop3;			/* mail client uses POP3 (qmail: always) */
-	struct netaddr ip[4];
-	int nip, cur;
+	bool login;			/* SMTP AUTH LOGIN rather than PLAIN */
+	bool multi;			/* office user also reading at home and on a phone */
+	bool stale;			/* office user whose phone has a stale password */
+	bool victim;			/* an attack of the scenario targets this account */
+	struct netaddr ip[4];		/* multi: office NAT, home, phone */
+	int nip;
 	uint32_t net16;			/* carrier or ISP network, for IP changes */
 	int64_t win[3][2];		/* today's client sessions [start, end) */
+	uint8_t wip[3];			/* index in ip[] of each session's address */
 	int nwin, wi;
 	bool typo;			/* next poll fails once, then succeeds */
+	int64_t ph_start, ph_end;	/* today's phone polling (multi, stale) */
+	int64_t ph_fail0, ph_fail1;	/* stale: the phone fails in [fail0, fail1) */
 	int64_t bulk_end;		/* bulk sender: end of the running campaign */
+	double bulk_gap;		/* notifier: today's mean seconds between messages */
+	int bk;				/* bulk sender: its streams in G.brng */
 };
 
 /* Delivery fate of one recipient, decided when the message is queued. */
@@ -246,25 +263,43 @@ struct msg {
 	int nrcpt, inflight, nfailed;
 	bool ndr;			/* a bounce (from=<>) */
 	bool attack;			/* part of an injected attack */
+	const char *mech;		/* SASL mechanism of the submission (NULL: PLAIN) */
 	struct rcpt rc[];
 };
 
-enum akind { K_COMPROMISE, K_PROBE, K_BRUTE, K_SPRAY };
+enum akind { K_COMPROMISE, K_PROBE, K_BRUTE, K_SPRAY, K_BACKSCATTER };
+
+/* What one attack event writes. */
+enum evk {
+	E_MSG,		/* SMTP AUTH success + one message to nrcpt remote recipients */
+	E_CHECK,	/* the stolen password tried without sending: Postfix: an
+			 * IMAP login (Dovecot); qmail: a vchkpw SMTP AUTH success */
+	E_SMTP_FAIL,	/* SMTP AUTH failure */
+	E_READ_FAIL,	/* IMAP (or POP3) login failure */
+	E_NDR,		/* a remote MTA delivers a null-sender NDR to the account */
+};
 
 struct atk_ev {
 	int64_t t;
 	struct netaddr ip;
-	uint32_t user;			/* spray: target user index */
-	uint16_t nrcpt;			/* compromise: spam recipients */
+	const char *svc;		/* service, if not the attack's */
+	int32_t user;			/* target: user index, or -1 - k for name k */
+	uint16_t nrcpt;			/* E_MSG: recipients */
+	uint8_t what;			/* enum evk */
 };
 
 struct atk {
 	enum akind kind;
 	char account[72];
 	const char *service;		/* vchkpw / Postfix service of the logins */
+	const char *mech;		/* SASL mechanism of the attacker's logins */
+	int owner;			/* user index of the account, or -1 */
+	bool pop3;			/* read logins use POP3 rather than IMAP */
+	double fate[4];			/* E_MSG recipients: user unknown, no such
+					 * domain, deferred then sent, never sent */
 	struct rng r;
 	struct atk_ev *ev;
-	int n;
+	int n, cap;
 };
 
 struct scenario {
@@ -284,7 +319,7 @@ static struct {
 	uint64_t seed;
 	const struct scenario *sc;
 	uint64_t target_lines;
-	double bulk_frac;		/* newsletter volume (< 1 for small --lines) */
+	double bulk_frac;		/* bulk senders' volume (< 1 with --lines) */
 	bool fmt_set, days_set, start_set;
 	/* run state */
 	bool count_only, in_attack;
@@ -293,10 +328,11 @@ static struct {
 	struct heap acts, lines;
 	uint64_t seq;
 	struct rng rb, rn;		/* population, noise */
+	struct rng *brng;		/* bulk sender k: day plans 2k, messages 2k+1 */
 	struct user *u;
 	int nu;
-	struct atk *atk[16];
-	int natk;
+	struct atk **atk;
+	int natk, atk_cap;
 	struct msg *live;
 	struct htab *used_ip;		/* attack IPs already handed out */
 	uint32_t pid, inode, delno, authreq, remote_used, local_used;
@@ -674,6 +710,23 @@ pf_qmgr_active(struct msg *m, int64_t t)
 	     m->qid, m->from, m->size, n);
 }
 
+/* Syslog tag of a Postfix smtpd service: postfix/smtpd, postfix/submission/smtpd. */
+static void
+pf_tag(char *buf, size_t size, const char *service)
+{
+	if (strcmp(service, "smtp") == 0)
+		snprintf(buf, size, "postfix/smtpd");
+	else
+		snprintf(buf, size, "postfix/%s/smtpd", service);
+}
+
+/* vchkpw's "(M) login success": PLAIN unless the client answered a challenge. */
+static const char *
+qm_mech(const char *mech)
+{
+	return mech && strcmp(mech, "CRAM-MD5") == 0 ? "CRAM-MD5" : "PLAIN";
+}
+
 static void
 start_deliveries(struct msg *m, int64_t t)
 {
@@ -689,7 +742,8 @@ start_deliveries(struct msg *m, int64_t t)
 }
 
 /* Queue m, which arrived over SMTP from client `host[ip]`; `user` is the SASL
- * account or NULL; `service` is the Postfix service / vchkpw program. */
+ * account (mechanism m->mech) or NULL; `service` is the Postfix service /
+ * vchkpw program (smtp, submission). qmail-smtpd runs as qmaild (uid 103). */
 static void
 msg_accept(struct msg *m, int64_t t, const char *host, const struct netaddr *ip,
 	   const char *user, const char *service)
@@ -701,19 +755,19 @@ msg_accept(struct msg *m, int64_t t, const char *host, const struct netaddr *ip,
 	if (G.fmt == FMT_QMAIL) {
 		if (user) {
 			pid = new_pid(m->r);
-			emit(t, "vpopmail", pid, "vchkpw-%s: (PLAIN) login success %s:%s", service,
-			     user, ipstr(ip, ips));
+			/* vchkpw sees LOGIN as PLAIN: user and password, no challenge */
+			emit(t, "vpopmail", pid, "vchkpw-%s: (%s) login success %s:%s", service,
+			     qm_mech(m->mech), user, ipstr(ip, ips));
 			t += rng_span(m->r, 0.2, 2.5);
 		}
 		m->qp = new_pid(m->r);
 		emit_qmail(t, "new msg %" PRIu64, m->qnum);
 		emit_qmail(t + 13, "info msg %" PRIu64 ": bytes %" PRIu32 " from <%s> qp %" PRIu32
-			   " uid %d", m->qnum, m->size, m->from, m->qp, m->ndr ? 107 : 103);
+			   " uid 103", m->qnum, m->size, m->from, m->qp);
 		start_deliveries(m, t + 20);
 		return;
 	}
-	snprintf(tag, sizeof(tag), "postfix/%s%ssmtpd", user ? service : "",
-		 user ? "/" : "");
+	pf_tag(tag, sizeof(tag), user ? service : "smtp");
 	pid = new_pid(m->r);
 	ipstr(ip, ips);
 	if (!user) {
@@ -729,13 +783,13 @@ msg_accept(struct msg *m, int64_t t, const char *host, const struct netaddr *ip,
 	t += rng_span(m->r, 0.05, 0.4);
 	if (user)
 		emit(t, tag, pid, "%s: client=%s[%s], sasl_method=%s, sasl_username=%s", m->qid,
-		     host, ips, rng_chance(m->r, 0.8) ? "PLAIN" : "LOGIN", user);
+		     host, ips, m->mech ? m->mech : "PLAIN", user);
 	else
 		emit(t, tag, pid, "%s: client=%s[%s]", m->qid, host, ips);
 	t += rng_span(m->r, 0.01, 0.2);
 	snprintf(mid, sizeof(mid), "%08" PRIx64 "-%04" PRIx32 "@%s", rng_next(m->r) >> 32,
 		 rng_below(m->r, 0x10000), strchr(m->from, '@') ? strchr(m->from, '@') + 1
-								: MYFQDN);
+		 : user ? MYFQDN : host);	/* a remote NDR: the bouncing host */
 	emit(t, "postfix/cleanup", daemon_pid(&G.pid_cleanup, m->r, 0.01), "%s: message-id=<%s>",
 	     m->qid, mid);
 	t += rng_span(m->r, 0.002, 0.02);
@@ -1051,10 +1105,11 @@ a_retry(struct msg *m, int64_t t)
 /* ---------------------------------------------------------- logins */
 
 /* A mail client logs in to read mail: IMAP through Dovecot, or POP3 through
- * vchkpw. ok = false: wrong password (known user) or unknown user. */
+ * vchkpw. ok = false: wrong password (known user) or unknown user. mech: the
+ * mechanism of a successful login (NULL: PLAIN). */
 static void
 login_read(struct rng *r, int64_t t, const char *user, const struct netaddr *ip, bool pop3,
-	   bool ok, bool known)
+	   bool ok, bool known, const char *mech)
 {
 	char ips[NETADDR_STRLEN], sess[20];
 	const char *svc = pop3 ? "pop3" : "imap";
@@ -1064,8 +1119,8 @@ login_read(struct rng *r, int64_t t, const char *user, const struct netaddr *ip,
 		uint32_t pid = new_pid(r);
 
 		if (ok)
-			emit(t, "vpopmail", pid, "vchkpw-%s: (PLAIN) login success %s:%s", svc, user,
-			     ips);
+			emit(t, "vpopmail", pid, "vchkpw-%s: (%s) login success %s:%s", svc,
+			     qm_mech(mech), user, ips);
 		else if (known)
 			emit(t, "vpopmail", pid, "vchkpw-%s: password fail %s:%s", svc, user, ips);
 		else
@@ -1077,8 +1132,9 @@ login_read(struct rng *r, int64_t t, const char *user, const struct netaddr *ip,
 	if (ok) {
 		uint32_t mpid = new_pid(r);
 
-		emit(t, "dovecot", 0, "%s-login: Login: user=<%s>, method=PLAIN, rip=%s, lip=" MYIP
-		     ", mpid=%" PRIu32 ", TLS, session=<%s>", svc, user, ips, mpid, sess);
+		emit(t, "dovecot", 0, "%s-login: Login: user=<%s>, method=%s, rip=%s, lip=" MYIP
+		     ", mpid=%" PRIu32 ", TLS, session=<%s>", svc, user, mech ? mech : "PLAIN", ips,
+		     mpid, sess);
 		if (!pop3)
 			emit(t + rng_span(r, 0.2, 40), "dovecot", 0,
 			     "imap(%s): Logged out in=%d out=%d", user, rng_range(r, 60, 900),
@@ -1117,8 +1173,7 @@ login_smtp_fail(struct rng *r, int64_t t, const char *user, const struct netaddr
 		return;
 	}
 	ptr_name(ip, host, sizeof(host));
-	snprintf(tag, sizeof(tag), "postfix/%s%ssmtpd", strcmp(service, "smtp") ? service : "",
-		 strcmp(service, "smtp") ? "/" : "");
+	pf_tag(tag, sizeof(tag), service);
 	emit(t, tag, pid, "connect from %s[%s]", host, ips);
 	t += rng_span(r, 0.3, 2);
 	b64id(r, sess, 16);
@@ -1149,18 +1204,36 @@ user_ip(struct user *u, struct rng *r, struct netaddr *a)
 		ip_v4(a, 198, 18 + (u->net16 & 1), rng_below(r, 240), 1 + rng_below(r, 254));
 }
 
+/* A multi-device user's phone: a carrier address in 100.64.0.0/14. */
+static void
+phone_ip(struct user *u, struct rng *r)
+{
+	ip_v4(&u->ip[2], 100, 64 + (u->net16 & 3), rng_below(r, 256), 1 + rng_below(r, 254));
+}
+
+/* An office user who also reads mail at home (ip[1]) and on a phone (ip[2]). */
+static void
+make_multi(struct user *u, struct rng *r)
+{
+	u->multi = true;
+	ip_v4(&u->ip[1], 198, 18 + (u->net16 & 1), rng_below(r, 240), 1 + rng_below(r, 254));
+	phone_ip(u, r);
+	u->nip = 3;
+}
+
 static void
 population(void)
 {
 	struct rng r;
-	int n = G.users, i, nbulk, office = -1, office_left = 0;
+	int n = G.users, i, nbulk, office = -1, office_left = 0, member = 0, nmulti = 0;
+	bool office_stale = false;
 	struct netaddr office_ip;
 	uint32_t salt;
 
 	rng_seed(&r, G.seed, 1);
 	salt = rng_below(&r, NFIRST * NLAST);
-	nbulk = (n + 399) / 400;	/* one newsletter sender per 400 accounts */
-	G.nu = n + nbulk;
+	nbulk = (n + 399) / 400;	/* one newsletter and one notifier per 400 accounts */
+	G.nu = n + 2 * nbulk;
 	G.u = mem_calloc((size_t)G.nu, sizeof(*G.u));
 	memset(&office_ip, 0, sizeof(office_ip));
 	for (i = 0; i < n; i++) {
@@ -1171,7 +1244,9 @@ population(void)
 		person((uint32_t)i, salt, lp, sizeof(lp));
 		u->virt = rng_chance(&r, 0.25);
 		snprintf(u->addr, sizeof(u->addr), "%s@%s", lp, u->virt ? "example.org" : "example.com");
-		u->pop3 = G.fmt == FMT_QMAIL || rng_chance(&r, 0.1);
+		u->pop3 = rng_chance(&r, 0.1);	/* drawn in both formats: same people */
+		u->pop3 |= G.fmt == FMT_QMAIL;
+		u->login = rng_chance(&r, 0.2);
 		u->net16 = rng_below(&r, 4);
 		if (i == 1 && n >= 5) {
 			int c;
@@ -1202,22 +1277,49 @@ population(void)
 				office++;
 				office_left = rng_range(&r, 8, 60);
 				ip_v4(&office_ip, 198, 19, 200 + office % 50, 1 + rng_below(&r, 254));
+				member = 0;
+				/* the first office has a phone with a stale password, later
+				 * ones every other time: its first member's */
+				office_stale = office == 0 || rng_chance(&r, 0.5);
 			}
 			office_left--;
 			u->ip[0] = office_ip;
 			u->nip = 1;
+			if (member++ == 0 && office_stale)
+				u->stale = true;
+			else if (rng_chance(&r, 0.15) && ++nmulti)
+				make_multi(u, &r);
 		} else {
 			u->cls = U_MOBILE;
 			user_ip(u, &r, &u->ip[0]);
 			u->nip = 1;
 		}
 	}
+	/* at least two users read mail at the office, at home and on a phone */
+	for (i = 0; i < n && nmulti < 2; i++)
+		if (G.u[i].cls == U_OFFICE && !G.u[i].stale && !G.u[i].multi) {
+			make_multi(&G.u[i], &r);
+			nmulti++;
+		}
+	/* each bulk sender draws from its own streams: its volume does not
+	 * depend on the population's size (--lines relies on that) */
+	G.brng = mem_calloc((size_t)(2 * nbulk * 2), sizeof(*G.brng));
+	for (i = 0; i < 4 * nbulk; i++)
+		rng_seed(&G.brng[i], G.seed, 1000 + (uint64_t)i);
 	for (i = n; i < G.nu; i++) {
 		struct user *u = &G.u[i];
+		unsigned k = (unsigned)(i - n) % (unsigned)nbulk;
 
-		u->cls = U_BULK;
-		snprintf(u->addr, sizeof(u->addr), "news%d@example.org", i - n + 1);
-		ip_v4(&u->ip[0], 198, 18, 100, 20 + (unsigned)(i - n) % 200);
+		u->bk = i - n;
+		if (i < n + nbulk) {
+			u->cls = U_BULK;
+			snprintf(u->addr, sizeof(u->addr), "news%u@example.org", k + 1);
+			ip_v4(&u->ip[0], 198, 18, 100, 20 + k % 200);
+		} else {
+			u->cls = U_NOTIFY;
+			snprintf(u->addr, sizeof(u->addr), "notify%u@example.com", k + 1);
+			ip_v4(&u->ip[0], 198, 18, 101, 20 + k % 200);
+		}
 		u->nip = 1;
 	}
 	if (n >= 1 && G.sc && strcmp(G.sc->name, "incident1") == 0) {
@@ -1240,67 +1342,102 @@ hh(double h)
 	return (int64_t)(h * (double)HOUR);
 }
 
-/* Plan one user's day: client sessions, messages sent, messages received. */
+/* Add a client session [t0, t1) from address u->ip[ip] to today's plan. */
+static void
+add_win(struct user *u, int64_t t0, int64_t t1, int ip)
+{
+	if (u->nwin >= 3 || t1 <= t0)
+		return;
+	u->win[u->nwin][0] = t0;
+	u->win[u->nwin][1] = t1;
+	u->wip[u->nwin] = (uint8_t)ip;
+	u->nwin++;
+}
+
+/* Plan one user's day: client sessions, phone, messages sent and received.
+ * Sessions never overlap and end before midnight, so no poll chain runs into
+ * the next day's plan. */
 static void
 a_userday(int ui, int64_t day)
 {
 	struct user *u = &G.u[ui];
 	struct rng *r = &G.rb;
-	int nsend = 0, nin, i;
-	int64_t busy = 0;
+	int nsend = 0, nin, i, ip;
+	int64_t busy = 0, t0, t1;
+	bool wd = !weekend(day);
 
 	if (day + DAY < G.end)
 		sched(day + DAY, A_USERDAY, (uint32_t)ui, NULL);
-	if (u->cls == U_BULK) {
+	if (u->cls == U_BULK || u->cls == U_NOTIFY) {
 		sched(day, A_BULKDAY, (uint32_t)ui, NULL);
 		return;
 	}
 	u->nwin = 0;
 	u->wi = 0;
+	u->ph_start = u->ph_end = u->ph_fail0 = u->ph_fail1 = 0;
 	switch (u->cls) {
 	case U_OFFICE:
-		if (!weekend(day)) {
-			u->win[0][0] = day + hh(7.5) + rng_span(r, 0, 5400);
-			u->win[0][1] = day + hh(16.5) + rng_span(r, 0, 7200);
-			u->nwin = 1;
+		if (u->multi) {		/* breakfast at home */
+			t0 = day + hh(6) + rng_span(r, 0, 2700);
+			add_win(u, t0, t0 + rng_span(r, 1200, 2400), 1);
+		}
+		if (wd) {
+			add_win(u, day + hh(7.5) + rng_span(r, 0, 5400),
+				day + hh(16.5) + rng_span(r, 0, 7200), 0);
 			nsend = rng_range(r, 2, 12);
 			u->typo = rng_chance(r, 0.07);
 		} else if (rng_chance(r, 0.2)) {
-			u->win[0][0] = day + hh(10) + rng_span(r, 0, 7200);
-			u->win[0][1] = u->win[0][0] + hh(1);
-			u->nwin = 1;
+			t0 = day + hh(10) + rng_span(r, 0, 7200);
+			add_win(u, t0, t0 + hh(1), 0);
 			nsend = rng_range(r, 0, 2);
+		}
+		if (u->multi) {		/* the evening at home, the phone all day */
+			t0 = day + hh(19) + rng_span(r, 0, 5400);
+			add_win(u, t0, t0 + rng_span(r, 3600, 3 * 3600), 1);
+			nsend += rng_range(r, 0, 2);
+			u->ph_start = day + hh(7) + rng_span(r, 0, 3600);
+			u->ph_end = day + hh(22) + rng_span(r, 0, 3600);
+		} else if (u->stale && wd) {	/* the phone on the office Wi-Fi */
+			u->ph_start = u->win[0][0] + rng_span(r, 0, 1800);
+			u->ph_end = u->win[0][1] - rng_span(r, 0, 1800);
+			if ((day / DAY + (u->net16 >> 1)) % 2 == 0) {	/* every other day */
+				u->ph_fail0 = u->ph_start + rng_span(r, 0, 2 * 3600);
+				u->ph_fail1 = u->ph_fail0 + rng_span(r, 2 * 3600, 5 * 3600);
+			}
 		}
 		break;
 	case U_HOME:
-		if (rng_chance(r, 0.5) || weekend(day)) {
-			u->win[u->nwin][0] = day + hh(6.5) + rng_span(r, 0, 5400);
-			u->win[u->nwin][1] = u->win[u->nwin][0] + rng_span(r, 1200, 3600);
-			u->nwin++;
+		ip = u->nip > 1 && rng_chance(r, 0.5);
+		if (rng_chance(r, 0.5) || !wd) {
+			t0 = day + hh(6.5) + rng_span(r, 0, 5400);
+			add_win(u, t0, t0 + rng_span(r, 1200, 3600), ip);
 		}
-		u->win[u->nwin][0] = day + hh(17.5) + rng_span(r, 0, 7200);
-		u->win[u->nwin][1] = u->win[u->nwin][0] + rng_span(r, 3600, 5 * 3600);
-		u->nwin++;
+		t0 = day + hh(17.5) + rng_span(r, 0, 7200);
+		t1 = t0 + rng_span(r, 3600, 5 * 3600);
+		add_win(u, t0, t1 < day + hh(23.9) ? t1 : day + hh(23.9), ip);
 		nsend = rng_range(r, 0, 4);
-		u->cur = u->nip > 1 && rng_chance(r, 0.5);
 		break;
 	case U_MOBILE:
 	case U_TRAVEL:
-		u->win[0][0] = day + hh(6.5) + rng_span(r, 0, 3600);
-		u->win[0][1] = day + hh(22.5) + rng_span(r, 0, 3600);
-		u->nwin = 1;
-		nsend = rng_range(r, 0, 3);
+		ip = 0;
 		if (u->cls == U_TRAVEL) {	/* a new country every two days */
-			u->cur = (int)((day - G.start) / DAY / 2 % 3);
+			ip = (int)((day - G.start) / DAY / 2 % 3);
 			if (rng_chance(r, 0.3))
-				u->cur = 3;
+				ip = 3;
 		}
+		add_win(u, day + hh(6.5) + rng_span(r, 0, 3600), day + hh(22.5) + rng_span(r, 0, 3600),
+			ip);
+		nsend = rng_range(r, 0, 3);
 		break;
 	default:
 		break;
 	}
-	if (u->nwin > 0)
-		sched(u->win[0][0] > G.now ? u->win[0][0] : G.now, A_POLL, (uint32_t)ui, NULL);
+	while (u->wi < u->nwin && u->win[u->wi][1] <= G.now)	/* the log starts mid-day */
+		u->wi++;
+	if (u->wi < u->nwin)
+		sched(u->win[u->wi][0] > G.now ? u->win[u->wi][0] : G.now, A_POLL, (uint32_t)ui, NULL);
+	if (u->ph_end > u->ph_start)
+		sched(u->ph_start > G.now ? u->ph_start : G.now, A_PHONE, (uint32_t)ui, NULL);
 	for (i = 0; i < u->nwin; i++)
 		busy += u->win[i][1] - u->win[i][0];
 	for (i = 0; i < nsend && busy > 0; i++) {	/* sends fall inside sessions */
@@ -1329,15 +1466,17 @@ a_poll(int ui, int64_t t)
 	struct rng *r = &G.rb;
 	int64_t next;
 
+	if (u->wi >= u->nwin || t >= u->win[u->wi][1])
+		return;
 	if (u->cls == U_MOBILE && rng_chance(r, 0.06))
 		user_ip(u, r, &u->ip[0]);	/* the carrier moved the phone */
 	if (u->typo) {			/* wrong password first, then the right one */
 		u->typo = false;
-		login_read(r, t, u->addr, &u->ip[u->cur], u->pop3, false, true);
+		login_read(r, t, u->addr, &u->ip[u->wip[u->wi]], u->pop3, false, true, NULL);
 		sched(t + rng_span(r, 8, 60), A_POLL, (uint32_t)ui, NULL);
 		return;
 	}
-	login_read(r, t, u->addr, &u->ip[u->cur], u->pop3, true, true);
+	login_read(r, t, u->addr, &u->ip[u->wip[u->wi]], u->pop3, true, true, NULL);
 	switch (u->cls) {
 	case U_OFFICE:
 		next = t + rng_span(r, 120, 300);
@@ -1352,9 +1491,29 @@ a_poll(int ui, int64_t t)
 	if (next >= u->win[u->wi][1]) {
 		if (++u->wi >= u->nwin)
 			return;
-		next = u->win[u->wi][0];
+		next = u->win[u->wi][0] > t ? u->win[u->wi][0] : t + 60 * US;
 	}
 	sched(next, A_POLL, (uint32_t)ui, NULL);
+}
+
+/* The phone of a multi-device user (carrier network, all day), or of a user
+ * whose phone kept an old password (office Wi-Fi, so the office's NAT
+ * address): it fails in [ph_fail0, ph_fail1), every 5-15 minutes, while the
+ * desktop behind the same address logs in fine. */
+static void
+a_phone(int ui, int64_t t)
+{
+	struct user *u = &G.u[ui];
+	struct rng *r = &G.rb;
+	bool ok = t < u->ph_fail0 || t >= u->ph_fail1;
+
+	if (t < u->ph_start || t >= u->ph_end)
+		return;
+	if (u->multi && rng_chance(r, 0.15))
+		phone_ip(u, r);
+	login_read(r, t, u->addr, &u->ip[u->multi ? 2 : 0], u->pop3, ok, true, NULL);
+	sched(t + (u->multi ? rng_span(r, 900, 1800) : rng_span(r, 300, 900)), A_PHONE,
+	      (uint32_t)ui, NULL);
 }
 
 static void
@@ -1362,19 +1521,24 @@ a_send(int ui, int64_t t)
 {
 	struct user *u = &G.u[ui];
 	struct rng *r = &G.rb;
-	int n = rng_chance(r, 0.8) ? 1 : rng_range(r, 2, 4), i;
+	int n = rng_chance(r, 0.8) ? 1 : rng_range(r, 2, 4), i, w;
 	struct msg *m = msg_new(r, n, t);
+	const struct netaddr *ip;
 	char host[80];
 
+	for (w = 0; w + 1 < u->nwin && t >= u->win[w][1]; w++)
+		;
+	ip = &u->ip[u->nwin > 0 ? u->wip[w] : 0];
 	snprintf(m->from, sizeof(m->from), "%s", u->addr);
 	m->from_user = ui;
+	m->mech = u->login ? "LOGIN" : "PLAIN";
 	for (i = 0; i < n; i++) {
 		if (rng_chance(r, 0.3) && G.users > 1)
 			rcpt_local(m, i, (int)rng_below(r, (uint32_t)G.users));
 		else
 			rcpt_remote(m, i, 4000, 0.008, 0.002, 0.02, 0.001);
 	}
-	msg_accept(m, t, ptr_name(&u->ip[u->cur], host, sizeof(host)), &u->ip[u->cur], u->addr,
+	msg_accept(m, t, ptr_name(ip, host, sizeof(host)), ip, u->addr,
 		   G.fmt == FMT_QMAIL ? "smtp" : "submission");
 }
 
@@ -1399,14 +1563,26 @@ a_inbound(int ui, int64_t t)
 	msg_accept(m, t, host, &ip, NULL, "smtp");
 }
 
-/* The newsletter sender: one or two campaigns a day from one address. */
+/* The bulk senders' day: the newsletter sends one or two campaigns; the
+ * notifier sends 2500-4500 messages from 06:00 to 22:00 (a third of that at
+ * weekends). Both are scaled by bulk_frac. */
 static void
 a_bulkday(int ui, int64_t day)
 {
 	struct user *u = &G.u[ui];
-	struct rng *r = &G.rb;
-	int64_t t = day + hh(9) + rng_span(r, 0, 3 * 3600);
+	struct rng *r = &G.brng[2 * u->bk];
+	int64_t t;
 
+	if (u->cls == U_NOTIFY) {
+		double n = rng_range(r, 2500, 4500) * G.bulk_frac * (weekend(day) ? 0.3 : 1);
+
+		t = day + hh(6) + rng_span(r, 0, 1800);
+		u->bulk_end = day + hh(22) + rng_span(r, 0, 1800);
+		u->bulk_gap = (double)(u->bulk_end - t) / US / (n < 1 ? 1 : n);
+		sched(t, A_NOTIFY, (uint32_t)ui, NULL);
+		return;
+	}
+	t = day + hh(9) + rng_span(r, 0, 3 * 3600);
 	u->bulk_end = t + (int64_t)((double)rng_span(r, 2400, 5400) * G.bulk_frac);
 	sched(t, A_BULK, (uint32_t)ui, NULL);
 	if (rng_chance(r, 0.6)) {
@@ -1420,14 +1596,14 @@ static void
 a_bulk(int ui, int64_t t, bool second)
 {
 	struct user *u = &G.u[ui];
-	struct rng *r = &G.rb;
+	struct rng *r = &G.brng[2 * u->bk + 1];
 	int n = rng_range(r, 1, 3), i;
 	struct msg *m = msg_new(r, n, t);
 	char host[80];
 
-	if (second) {		/* the afternoon campaign starts */
-		u->bulk_end = t + (int64_t)((double)rng_span(r, 2400, 5400) * G.bulk_frac);
-	}
+	if (second)		/* the afternoon campaign starts */
+		u->bulk_end = t + (int64_t)((double)rng_span(&G.brng[2 * u->bk], 2400, 5400) *
+					    G.bulk_frac);
 	snprintf(m->from, sizeof(m->from), "%s", u->addr);
 	m->from_user = ui;
 	for (i = 0; i < n; i++)
@@ -1437,6 +1613,32 @@ a_bulk(int ui, int64_t t, bool second)
 	t += rng_span(r, 0.5, 4.5);
 	if (t < u->bulk_end)
 		sched(t, A_BULK, (uint32_t)ui, NULL);
+}
+
+/* One notification (a ticket, an invoice): one or two recipients, some of
+ * them local, from the application server's fixed address. */
+static void
+a_notify(int ui, int64_t t)
+{
+	struct user *u = &G.u[ui];
+	struct rng *r = &G.brng[2 * u->bk + 1];
+	int n = rng_chance(r, 0.9) ? 1 : 2, i;
+	struct msg *m = msg_new(r, n, t);
+	char host[80];
+
+	snprintf(m->from, sizeof(m->from), "%s", u->addr);
+	m->from_user = ui;
+	for (i = 0; i < n; i++) {
+		if (rng_chance(r, 0.15) && G.users > 0)
+			rcpt_local(m, i, (int)rng_below(r, (uint32_t)G.users));
+		else
+			rcpt_remote(m, i, 4000, 0.025, 0.004, 0.02, 0.002);
+	}
+	snprintf(host, sizeof(host), "app%u.example.com", u->ip[0].bytes[3] - 19u);
+	msg_accept(m, t, host, &u->ip[0], u->addr, G.fmt == FMT_QMAIL ? "smtp" : "submission");
+	t += rng_exp_us(r, u->bulk_gap);
+	if (t < u->bulk_end)
+		sched(t, A_NOTIFY, (uint32_t)ui, NULL);
 }
 
 /* ---------------------------------------------------------------- noise */
@@ -1539,7 +1741,7 @@ noise_postfix(struct rng *r, int64_t t, const struct netaddr *ip)
 		n = rng_range(r, 1, 3);
 		for (i = 0; i < n; i++) {
 			noise_name(r, who, sizeof(who));
-			login_read(r, t, who, ip, rng_chance(r, 0.3), false, false);
+			login_read(r, t, who, ip, rng_chance(r, 0.3), false, false, NULL);
 			t += rng_span(r, 3, 20);
 		}
 	} else {		/* a real sender, a wrong or stale address */
@@ -1584,7 +1786,7 @@ noise_qmail(struct rng *r, int64_t t, const struct netaddr *ip)
 		if (x < 75)
 			login_smtp_fail(r, t, who, ip, "smtp", false);
 		else
-			login_read(r, t, who, ip, true, false, false);
+			login_read(r, t, who, ip, true, false, false, NULL);
 		t += rng_span(r, 2, 20);
 	}
 }
@@ -1606,20 +1808,63 @@ a_noise(int64_t t)
 
 /* -------------------------------------------------------------- attacks */
 
+/* Non-existent mailbox names a dictionary attack tries (with example.com,
+ * example.org or no domain): none is an account of the population. */
+static const char *guess_names[] = {
+	"admin", "info", "test", "sales", "office", "webmaster", "support", "contact", "user",
+	"marketing", "backup", "scanner", "mail", "noreply", "postmaster", "billing", "root",
+	"abuse", "hr", "jobs", "team", "help", "service", "accounts", "finance", "orders", "shop",
+	"web", "guest", "demo", "staff", "press", "media", "careers", "reception",
+};
+#define NGUESS ((int)(sizeof(guess_names) / sizeof(guess_names[0])))
+
 static struct atk *
-atk_new(enum akind kind, const char *account, const char *service, int cap)
+atk_new(enum akind kind, int owner, const char *service)
 {
 	struct atk *a = mem_calloc(1, sizeof(*a));
 
-	if (G.natk == (int)(sizeof(G.atk) / sizeof(G.atk[0])))
-		msg_panic("too many attacks in one scenario");
+	if (G.natk == G.atk_cap) {
+		G.atk_cap = G.atk_cap ? 2 * G.atk_cap : 16;
+		G.atk = mem_reallocarray(G.atk, (size_t)G.atk_cap, sizeof(*G.atk));
+	}
 	G.atk[G.natk++] = a;
 	a->kind = kind;
-	snprintf(a->account, sizeof(a->account), "%s", account ? account : "");
+	a->owner = owner;
+	if (owner >= 0) {
+		snprintf(a->account, sizeof(a->account), "%s", G.u[owner].addr);
+		G.u[owner].victim = true;
+	}
 	a->service = service;
-	a->ev = mem_calloc((size_t)cap, sizeof(*a->ev));
+	a->pop3 = G.fmt == FMT_QMAIL;
 	rng_seed(&a->r, G.seed, 100 + (uint64_t)G.natk);
 	return a;
+}
+
+static struct atk_ev *
+atk_add(struct atk *a, enum evk what, int64_t t, const struct netaddr *ip)
+{
+	struct atk_ev *e;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		a->ev = mem_reallocarray(a->ev, (size_t)a->cap, sizeof(*a->ev));
+	}
+	e = &a->ev[a->n++];
+	memset(e, 0, sizeof(*e));
+	e->t = t;
+	e->ip = *ip;
+	e->what = (uint8_t)what;
+	e->user = a->owner;
+	return e;
+}
+
+static void
+atk_fate(struct atk *a, double user, double nx, double defer, double stuck)
+{
+	a->fate[0] = user;
+	a->fate[1] = nx;
+	a->fate[2] = defer;
+	a->fate[3] = stuck;
 }
 
 /* An address in 100.68.0.0-100.119.255.255 no attack has used yet: 52 /16s,
@@ -1632,6 +1877,19 @@ atk_fresh_ip(struct atk *a, struct netaddr *ip)
 	do {
 		ip_v4(ip, 100, 68 + rng_below(&a->r, 52), rng_below(&a->r, 256),
 		      1 + rng_below(&a->r, 254));
+		htab_put(G.used_ip, ip->bytes, 4, &created);
+	} while (!created);
+}
+
+/* Another unused address in the /24 of `net` (callers take a few of 254). */
+static void
+atk_ip_near(struct atk *a, const struct netaddr *net, struct netaddr *ip)
+{
+	bool created;
+
+	do {
+		*ip = *net;
+		ip->bytes[3] = (uint8_t)(1 + rng_below(&a->r, 254));
 		htab_put(G.used_ip, ip->bytes, 4, &created);
 	} while (!created);
 }
@@ -1650,24 +1908,14 @@ atk_commit(struct atk *a)
 {
 	int i, n = 0;
 
-	qsort(a->ev, (size_t)a->n, sizeof(*a->ev), ev_cmp);
+	if (a->n > 0)
+		qsort(a->ev, (size_t)a->n, sizeof(*a->ev), ev_cmp);
 	for (i = 0; i < a->n; i++)
 		if (a->ev[i].t >= G.start && a->ev[i].t < G.end)
 			a->ev[n++] = a->ev[i];
 	a->n = n;
 	for (i = 0; i < a->n; i++)
 		sched(a->ev[i].t, A_ATK, (uint32_t)i, a);
-}
-
-static int
-find_user(const char *addr)
-{
-	int i;
-
-	for (i = 0; i < G.nu; i++)
-		if (strcmp(G.u[i].addr, addr) == 0)
-			return i;
-	return -1;
 }
 
 static void
@@ -1679,179 +1927,302 @@ truth_time(const char *key, int64_t t)
 	fprintf(G.truth, ",\"%s\":\"%s\"", key, buf);
 }
 
-/* One ground-truth JSON line for attack a (no-op without --truth). */
+/* One ground-truth JSON line for attack a, over the events inside the log
+ * (no-op without --truth or when none is). */
 static void
-atk_truth(const struct atk *a, const char *kind, int from, int to)
+atk_truth(const struct atk *a)
 {
-	struct htab *ips;
-	int i, nrcpt = 0;
+	static const char *kinds[] = {
+		[K_COMPROMISE] = "account_compromise", [K_PROBE] = "credential_probe",
+		[K_BRUTE] = "brute_force", [K_SPRAY] = "password_spray",
+		[K_BACKSCATTER] = "backscatter",
+	};
+	struct htab *ips, *acc;
+	int i, msgs = 0, sessions = 0, nrcpt = 0, fails = 0, ndrs = 0;
+	int64_t first_msg = -1;
 	char ipb[NETADDR_STRLEN];
+	bool created;
 
-	if (!G.truth || G.count_only || from >= to)
+	if (!G.truth || G.count_only || a->n == 0)
 		return;
 	ips = htab_new();
-	for (i = from; i < to; i++) {
-		bool created;
+	acc = htab_new();
+	for (i = 0; i < a->n; i++) {
+		const struct atk_ev *e = &a->ev[i];
 
-		htab_put(ips, a->ev[i].ip.bytes, 16, &created);
-		nrcpt += a->ev[i].nrcpt;
+		htab_put(ips, e->ip.bytes, 16, &created);
+		switch ((enum evk)e->what) {
+		case E_MSG:
+			if (first_msg < 0)
+				first_msg = e->t;
+			msgs++;
+			sessions++;
+			nrcpt += e->nrcpt;
+			break;
+		case E_CHECK:
+			sessions++;
+			break;
+		case E_SMTP_FAIL:
+		case E_READ_FAIL:
+			fails++;
+			htab_put(acc, &e->user, sizeof(e->user), &created);
+			break;
+		case E_NDR:
+			ndrs++;
+			break;
+		}
 	}
-	fprintf(G.truth, "{\"kind\":\"%s\"", kind);
+	fprintf(G.truth, "{\"kind\":\"%s\"", kinds[a->kind]);
 	if (a->account[0])
 		fprintf(G.truth, ",\"account\":\"%s\"", a->account);
 	if (a->kind == K_BRUTE || a->kind == K_SPRAY)
-		fprintf(G.truth, ",\"ip\":\"%s\"", ipstr(&a->ev[from].ip, ipb));
-	truth_time("start", a->ev[from].t);
-	truth_time("end", a->ev[to - 1].t);
-	fprintf(G.truth, ",\"service\":\"%s\",\"format\":\"%s\",\"distinct_ips\":%zu,\"%s\":%d",
-		a->service, G.fmt == FMT_QMAIL ? "qmail" : "postfix", htab_count(ips),
-		a->kind == K_COMPROMISE ? "sessions" : "attempts", to - from);
-	if (a->kind == K_COMPROMISE)
-		fprintf(G.truth, ",\"messages\":%d,\"recipients\":%d", to - from, nrcpt);
-	if (a->kind == K_SPRAY) {
-		struct htab *acc = htab_new();
-
-		for (i = from; i < to; i++) {
-			bool created;
-
-			htab_put(acc, &a->ev[i].user, sizeof(a->ev[i].user), &created);
-		}
-		fprintf(G.truth, ",\"accounts\":%zu", htab_count(acc));
-		htab_free(&acc, NULL);
+		fprintf(G.truth, ",\"ip\":\"%s\"", ipstr(&a->ev[0].ip, ipb));
+	truth_time("start", a->ev[0].t);
+	truth_time("end", a->ev[a->n - 1].t);
+	if (a->kind == K_COMPROMISE && first_msg >= 0)
+		truth_time("first_spam", first_msg);
+	fprintf(G.truth, ",\"service\":\"%s\",\"format\":\"%s\",\"distinct_ips\":%zu",
+		a->service, G.fmt == FMT_QMAIL ? "qmail" : "postfix", htab_count(ips));
+	switch (a->kind) {
+	case K_COMPROMISE:
+		fprintf(G.truth, ",\"sessions\":%d,\"messages\":%d,\"recipients\":%d", sessions, msgs,
+			nrcpt);
+		break;
+	case K_BACKSCATTER:
+		fprintf(G.truth, ",\"ndrs\":%d", ndrs);
+		break;
+	default:
+		fprintf(G.truth, ",\"attempts\":%d", fails);
+		if (a->kind == K_SPRAY || !a->account[0])
+			fprintf(G.truth, ",\"accounts\":%zu", htab_count(acc));
+		break;
 	}
-	fputs("}\n", G.truth);
+	fprintf(G.truth, ",\"scenario\":\"%s\",\"seed\":%" PRIu64 "}\n", G.sc->name, G.seed);
 	htab_free(&ips, NULL);
+	htab_free(&acc, NULL);
 }
 
 /* Botnet use of a leaked password: `nips` addresses, most used once, a few
- * two or three times, each session sending spam to many remote recipients. */
+ * two or three times, each session sending spam to 8-30 remote recipients. */
 static struct atk *
-plan_compromise(const char *account, int64_t t0, int64_t dur, int nips)
+plan_compromise(int owner, int64_t t0, int64_t dur, int nips)
 {
-	struct atk *a = atk_new(K_COMPROMISE, account, "submission", nips * 3);
+	struct atk *a = atk_new(K_COMPROMISE, owner, "submission");
 	int i, k, reuse;
 
+	atk_fate(a, 0.35, 0.10, 0.10, 0.20);
 	for (i = 0; i < nips; i++) {
 		struct netaddr ip;
 
 		atk_fresh_ip(a, &ip);
 		reuse = rng_chance(&a->r, 0.06) ? rng_range(&a->r, 2, 3) : 1;
-		for (k = 0; k < reuse; k++) {
-			struct atk_ev *e = &a->ev[a->n++];
-
-			e->t = t0 + (int64_t)(rng_unit(&a->r) * (double)dur);
-			e->ip = ip;
-			e->nrcpt = (uint16_t)rng_range(&a->r, 8, 30);
-		}
+		for (k = 0; k < reuse; k++)
+			atk_add(a, E_MSG, t0 + (int64_t)(rng_unit(&a->r) * (double)dur), &ip)->nrcpt =
+				(uint16_t)rng_range(&a->r, 8, 30);
 	}
 	atk_commit(a);
 	return a;
 }
 
-/* After the password change: the bots that were mid-run fail a few times,
- * then ~10 failures from fresh addresses every 12 hours until the log ends. */
+/* After the password change: the bots that were mid-run fail a few times
+ * within 30 minutes, then 8-12 failures from fresh addresses every 12 hours
+ * (+-1 h) until the log ends. */
 static struct atk *
 plan_probe(const struct atk *c, int64_t t_change)
 {
-	struct atk *a = atk_new(K_PROBE, c->account, c->service, 4096);
+	struct atk *a = atk_new(K_PROBE, c->owner, c->service);
 	int64_t t;
 	int i, n;
 
 	n = rng_range(&a->r, 3, 6);
-	for (i = 0; i < n && c->n > 0; i++) {
-		struct atk_ev *e = &a->ev[a->n++];
-
-		e->t = t_change + rng_span(&a->r, 60, 1800);
-		e->ip = c->ev[c->n - 1 - (int)rng_below(&a->r, (uint32_t)(c->n < 50 ? c->n : 50))].ip;
-	}
+	for (i = 0; i < n && c->n > 0; i++)
+		atk_add(a, E_SMTP_FAIL, t_change + rng_span(&a->r, 60, 1800),
+			&c->ev[c->n - 1 - (int)rng_below(&a->r, (uint32_t)(c->n < 50 ? c->n : 50))].ip);
 	for (t = t_change + 12 * HOUR; t < G.end && a->n < 4000; t += 12 * HOUR) {
 		int64_t b = t + rng_span(&a->r, -3600, 3600);
 
 		n = rng_range(&a->r, 8, 12);
 		for (i = 0; i < n; i++) {
-			struct atk_ev *e = &a->ev[a->n++];
+			struct netaddr ip;
 
-			e->t = b + rng_span(&a->r, 0, 2400);
-			atk_fresh_ip(a, &e->ip);
+			atk_fresh_ip(a, &ip);
+			atk_add(a, E_SMTP_FAIL, b + rng_span(&a->r, 0, 2400), &ip);
 		}
 	}
 	atk_commit(a);
 	return a;
 }
 
-/* One address guessing one account's password, fast. */
+/* One address guessing one account's password: n failures `what` (IMAP/POP3
+ * or SMTP AUTH), lo-hi seconds apart. */
 static struct atk *
-plan_brute(const char *account, const struct netaddr *ip, int64_t t0, int n)
+plan_brute(int owner, const char *service, enum evk what, const struct netaddr *ip,
+	   int64_t t0, int n, double lo, double hi)
 {
-	struct atk *a = atk_new(K_BRUTE, account, G.fmt == FMT_QMAIL ? "pop3" : "imap", n);
+	struct atk *a = atk_new(K_BRUTE, owner, service);
 	int64_t t = t0;
 
+	a->pop3 = strcmp(service, "pop3") == 0;
 	while (a->n < n) {
-		struct atk_ev *e = &a->ev[a->n++];
-
-		e->t = t;
-		e->ip = *ip;
-		t += rng_span(&a->r, 4, 40);
+		atk_add(a, what, t, ip);
+		t += rng_span(&a->r, lo, hi);
 	}
 	atk_commit(a);
 	return a;
 }
 
-/* One address trying one password on many accounts, slowly. */
-static struct atk *
-plan_spray(const struct netaddr *ip, int64_t t0, int naccounts)
+/* A step through the accounts coprime with their number, so that k <= users
+ * steps from any start visit k distinct accounts. */
+static uint32_t
+spray_stride(struct rng *r, uint32_t users)
 {
-	struct atk *a = atk_new(K_SPRAY, NULL, G.fmt == FMT_QMAIL ? "smtp" : "submission",
-				naccounts);
+	uint32_t s = 7 + 2 * rng_below(r, 8), x, y;
+
+	for (;; s += 2) {
+		for (x = s, y = users; y; ) {
+			uint32_t z = x % y;
+
+			x = y;
+			y = z;
+		}
+		if (x == 1 || users <= 1)
+			return users ? s % users : 0;
+	}
+}
+
+/* One address (NULL: a fresh botnet address) trying one password on each
+ * of naccounts accounts, a second time with probability p2, lo-hi seconds
+ * apart, or at random times within `span` of t0 when lo is 0. */
+static struct atk *
+plan_spray(const struct netaddr *ip, const char *service, enum evk what, int64_t t0,
+	   int naccounts, double p2, double lo, double hi, int64_t span)
+{
+	struct atk *a = atk_new(K_SPRAY, -1, service);
+	uint32_t users = (uint32_t)G.users, first, stride;
 	int64_t t = t0;
-	uint32_t first = rng_below(&a->r, (uint32_t)G.users);
+	struct netaddr own;
+	int i, k;
 
-	while (a->n < naccounts) {
-		struct atk_ev *e = &a->ev[a->n];
+	if (!ip) {
+		atk_fresh_ip(a, &own);
+		ip = &own;
+	}
+	a->pop3 = strcmp(service, "pop3") == 0;
+	if (naccounts > G.users)
+		naccounts = G.users;
+	first = rng_below(&a->r, users);
+	stride = spray_stride(&a->r, users);
+	for (i = 0; i < naccounts; i++) {
+		int tries = rng_chance(&a->r, p2) ? 2 : 1;
 
-		e->t = t;
-		e->ip = *ip;
-		e->user = (first + (uint32_t)a->n * 7u) % (uint32_t)G.users;
-		a->n++;
-		t += rng_span(&a->r, 30, 120);
+		for (k = 0; k < tries; k++) {
+			if (lo <= 0)
+				t = t0 + (int64_t)(rng_unit(&a->r) * (double)span);
+			atk_add(a, what, t, ip)->user =
+				(int32_t)((first + (uint32_t)i * stride) % users);
+			if (lo > 0)
+				t += rng_span(&a->r, lo, hi);
+		}
 	}
 	atk_commit(a);
 	return a;
+}
+
+/* The account's name for event e: the account, a sprayed account, or a
+ * guessed non-existent name. */
+static const char *
+target_name(const struct atk *a, const struct atk_ev *e, char *buf, size_t size)
+{
+	int k;
+
+	if (e->user >= 0)
+		return G.u[e->user].addr;
+	if (a->account[0])
+		return a->account;
+	k = -1 - e->user;
+	switch (k % 3) {
+	case 0:
+		snprintf(buf, size, G.fmt == FMT_QMAIL ? "%s@" : "%s", guess_names[k / 3 % NGUESS]);
+		break;
+	default:
+		snprintf(buf, size, "%s@%s", guess_names[k / 3 % NGUESS],
+			 k % 3 == 1 ? "example.com" : "example.org");
+		break;
+	}
+	return buf;
 }
 
 static void
 a_atk(struct atk *a, int i, int64_t t)
 {
 	struct atk_ev *e = &a->ev[i];
-	char host[80];
+	const char *svc = e->svc ? e->svc : a->service;
+	char host[96], who[72], ips[NETADDR_STRLEN];
+	struct netaddr mx;
 	struct msg *m;
-	int k, from;
+	int k;
 
-	switch (a->kind) {
-	case K_COMPROMISE:
+	switch ((enum evk)e->what) {
+	case E_MSG:
 		m = msg_new(&a->r, e->nrcpt, t);
 		m->attack = true;
+		m->mech = a->mech;
 		snprintf(m->from, sizeof(m->from), "%s", a->account);
-		m->from_user = find_user(a->account);
+		m->from_user = a->owner;
 		for (k = 0; k < e->nrcpt; k++)
-			rcpt_remote(m, k, 60000, 0.35, 0.10, 0.10, 0.20);
-		msg_accept(m, t, ptr_name(&e->ip, host, sizeof(host)), &e->ip, a->account,
-			   a->service);
+			rcpt_remote(m, k, 60000, a->fate[0], a->fate[1], a->fate[2], a->fate[3]);
+		msg_accept(m, t, ptr_name(&e->ip, host, sizeof(host)), &e->ip, a->account, svc);
 		break;
-	case K_PROBE:
-		login_smtp_fail(&a->r, t, a->account, &e->ip, a->service, true);
+	case E_CHECK:
+		if (G.fmt == FMT_QMAIL)
+			emit(t, "vpopmail", new_pid(&a->r), "vchkpw-%s: (%s) login success %s:%s", svc,
+			     qm_mech(a->mech), a->account, ipstr(&e->ip, ips));
+		else
+			login_read(&a->r, t, a->account, &e->ip, false, true, true, a->mech);
 		break;
-	case K_BRUTE:
-		login_read(&a->r, t, a->account, &e->ip, G.fmt == FMT_QMAIL, false, true);
+	case E_SMTP_FAIL:
+		login_smtp_fail(&a->r, t, target_name(a, e, who, sizeof(who)), &e->ip, svc,
+				e->user >= 0 || a->account[0]);
 		break;
-	case K_SPRAY:
-		from = (int)e->user;
-		login_smtp_fail(&a->r, t, G.u[from].addr, &e->ip, a->service, true);
+	case E_READ_FAIL:
+		login_read(&a->r, t, target_name(a, e, who, sizeof(who)), &e->ip, a->pop3, false,
+			   e->user >= 0 || a->account[0], NULL);
+		break;
+	case E_NDR:	/* a remote MTA bounces mail that forged the account as sender */
+		m = msg_new(&a->r, 1, t);
+		m->attack = true;
+		m->ndr = true;
+		rcpt_local(m, 0, a->owner);
+		rdomain_mx((uint32_t)e->user, &mx, host, sizeof(host));
+		memcpy(host, "out", 3);
+		msg_accept(m, t, host, &e->ip, NULL, "smtp");
 		break;
 	}
 }
 
 /* ------------------------------------------------------------ scenarios */
+
+/* Time h hours into day d of the log (d = 1 is the first). */
+static int64_t
+day_at(int d, double h)
+{
+	return G.start + (int64_t)(d - 1) * DAY + hh(h);
+}
+
+/* An account of the population for an attack: not the traveller, not one
+ * an attack of this scenario already targets. */
+static int
+pick_victim(struct rng *r)
+{
+	int v = 0, i;
+
+	for (i = 0; i < 64; i++) {
+		v = (int)rng_below(r, (uint32_t)G.users);
+		if (G.u[v].cls != U_TRAVEL && !G.u[v].victim)
+			break;
+	}
+	return v;
+}
 
 static void
 sc_benign(void)
@@ -1859,21 +2230,244 @@ sc_benign(void)
 }
 
 /* DESIGN.md incident 1: a leaked vpopmail password used from 880 addresses
- * in 24 h, then, after the password change, probed every 12 hours. */
+ * in 24 h from day 2, then, after the password change, probed every 12 h. */
 static void
 sc_incident1(void)
 {
 	struct rng r;
-	int64_t t0, t1;
+	int64_t t0;
 	struct atk *c, *p;
 
 	rng_seed(&r, G.seed, 99);
-	t0 = G.start + hh(7) + rng_span(&r, 0, 1800);
-	t1 = t0 + DAY;
-	c = plan_compromise("hello@example.com", t0, t1 - t0, 880);
-	p = plan_probe(c, t1);
-	atk_truth(c, "account_compromise", 0, c->n);
-	atk_truth(p, "credential_probe", 0, p->n);
+	t0 = day_at(2, 7) + rng_span(&r, 0, 1800);
+	c = plan_compromise(0, t0, DAY, 880);
+	p = plan_probe(c, t0 + DAY);
+	atk_truth(c);
+	atk_truth(p);
+}
+
+/* DESIGN.md incident 2: a weak password brute-forced over SMTP AUTH LOGIN
+ * (port 25) from 2-4 addresses until one guess is right and that address
+ * sends a test message; then spam through submission from 5-20 addresses of
+ * 2-4 /24s; the bounces' NDRs come back to the account. */
+static void
+sc_incident2(void)
+{
+	struct rng r;
+	struct atk *b[4], *c;
+	struct netaddr ip[4], net[4], spam[20];
+	int v, nb, total, left, i, k, nnet, nips, nmsg;
+	int64_t t0, dur, ts, t1, dur2;
+
+	rng_seed(&r, G.seed, 97);
+	v = pick_victim(&r);
+	nb = rng_range(&r, 2, 4);
+	total = rng_range(&r, 50, 200);
+	t0 = day_at(2, 0.5) + rng_span(&r, 0, 2 * 3600);
+	dur = rng_span(&r, 2 * 3600, 4 * 3600);
+	ts = t0 + dur;
+	for (i = 0; i < nb; i++) {	/* distinct addresses of 198.51.100.224/27 */
+		bool dup;
+
+		do {
+			ip_v4(&ip[i], 198, 51, 100, 224 + rng_below(&r, 31));
+			for (dup = false, k = 0; k < i; k++)
+				dup |= ip[k].bytes[3] == ip[i].bytes[3];
+		} while (dup);
+	}
+	for (i = 0, left = total; i < nb; i++) {
+		int n = i + 1 < nb ? total / nb + rng_range(&r, -total / (4 * nb), total / (4 * nb))
+				   : left;
+		int64_t from = t0 + (i ? (int64_t)(rng_unit(&r) * (double)dur / 3) : 0);
+
+		left -= n;
+		b[i] = atk_new(K_BRUTE, v, "smtp");
+		for (k = 0; k < n; k++)
+			atk_add(b[i], E_SMTP_FAIL, from + (int64_t)(rng_unit(&b[i]->r) *
+					(double)(ts - 10 * US - from)), &ip[i]);
+		atk_commit(b[i]);
+	}
+	c = atk_new(K_COMPROMISE, v, "submission");
+	c->mech = "LOGIN";
+	atk_fate(c, 0.30, 0.12, 0.15, 0.20);
+	atk_add(c, E_MSG, ts, &ip[nb - 1])->svc = "smtp";	/* the right guess: a test */
+	c->ev[0].nrcpt = 1;
+	t1 = ts + rng_span(&c->r, 1800, 3 * 3600);
+	dur2 = rng_span(&c->r, 6 * 3600, 12 * 3600);
+	nnet = rng_range(&c->r, 2, 4);
+	nips = rng_range(&c->r, 5, 20);
+	for (i = 0; i < nnet; i++)
+		atk_fresh_ip(c, &net[i]);
+	for (i = 0; i < nips; i++) {
+		if (i < nnet)
+			spam[i] = net[i];
+		else
+			atk_ip_near(c, &net[i % nnet], &spam[i]);
+	}
+	nmsg = rng_range(&c->r, 300, 1000);
+	for (i = 0; i < nmsg; i++)
+		atk_add(c, E_MSG, t1 + (int64_t)(rng_unit(&c->r) * (double)dur2),
+			&spam[rng_below(&c->r, (uint32_t)nips)])->nrcpt =
+			(uint16_t)rng_range(&c->r, 5, 40);
+	atk_commit(c);
+	for (i = 0; i < nb; i++)
+		atk_truth(b[i]);
+	atk_truth(c);
+}
+
+/* DESIGN.md incident 3: a phished password. The attacker checks it (IMAP
+ * login; qmail: SMTP AUTH) with CRAM-MD5 from one /24 the account never
+ * used, then sends spam as the account every 20-90 s for 3-6 hours from one
+ * or two addresses of that /24. */
+static void
+sc_incident3(void)
+{
+	struct rng r;
+	struct atk *c;
+	struct netaddr ip[2];
+	int64_t t, end, sw;
+
+	rng_seed(&r, G.seed, 96);
+	c = atk_new(K_COMPROMISE, pick_victim(&r), "submission");
+	c->mech = "CRAM-MD5";
+	atk_fate(c, 0.35, 0.10, 0.15, 0.20);
+	atk_fresh_ip(c, &ip[0]);
+	ip[1] = ip[0];
+	if (rng_chance(&c->r, 0.5))
+		atk_ip_near(c, &ip[0], &ip[1]);
+	t = day_at(2, 13) + rng_span(&c->r, 0, 5 * 3600);
+	atk_add(c, E_CHECK, t, &ip[0]);
+	t += rng_span(&c->r, 600, 3600);
+	end = t + rng_span(&c->r, 3 * 3600, 6 * 3600);
+	sw = t + (int64_t)((0.3 + 0.4 * rng_unit(&c->r)) * (double)(end - t));
+	for (; t < end; t += rng_span(&c->r, 20, 90))
+		atk_add(c, E_MSG, t, &ip[t >= sw])->nrcpt = (uint16_t)rng_range(&c->r, 10, 50);
+	atk_commit(c);
+	atk_truth(c);
+}
+
+/* A low-and-slow compromise: 36-44 addresses over many /16s in 22-26 h,
+ * each sending 1-4 messages (minutes apart) to 3-15 recipients, with the
+ * owner's own SASL mechanism. */
+static void
+sc_lowslow(void)
+{
+	struct rng r;
+	struct atk *c;
+	int i, k, n, nips;
+	int64_t t0, dur;
+
+	rng_seed(&r, G.seed, 95);
+	c = atk_new(K_COMPROMISE, pick_victim(&r), "submission");
+	c->mech = G.u[c->owner].login ? "LOGIN" : "PLAIN";
+	atk_fate(c, 0.15, 0.05, 0.10, 0.05);
+	t0 = day_at(2, 8) + rng_span(&c->r, 0, 4 * 3600);
+	dur = rng_span(&c->r, 22 * 3600, 26 * 3600);
+	nips = rng_range(&c->r, 36, 44);
+	for (i = 0; i < nips; i++) {
+		struct netaddr ip;
+		int64_t t = t0 + (int64_t)(rng_unit(&c->r) * (double)dur);
+
+		atk_fresh_ip(c, &ip);
+		n = rng_range(&c->r, 1, 4);
+		for (k = 0; k < n; k++, t += rng_span(&c->r, 60, 1800))
+			atk_add(c, E_MSG, t, &ip)->nrcpt = (uint16_t)rng_range(&c->r, 3, 15);
+	}
+	atk_commit(c);
+	atk_truth(c);
+}
+
+/* Password spraying: 4 addresses of 198.51.100.160/26 each try 20-30
+ * accounts once over SMTP AUTH, 30-120 s apart; and a distributed spray:
+ * 20-40 botnet addresses each try 5-8 accounts once or twice over IMAP
+ * (qmail: POP3) within 2-4 hours. */
+static void
+sc_spray(void)
+{
+	struct rng r;
+	struct atk *a;
+	struct netaddr ip;
+	int i, nd;
+	int64_t t0, span;
+
+	rng_seed(&r, G.seed, 94);
+	for (i = 0; i < 4; i++) {
+		ip_v4(&ip, 198, 51, 100, 160 + 16 * (unsigned)i + rng_below(&r, 16));
+		a = plan_spray(&ip, G.fmt == FMT_QMAIL ? "smtp" : "submission", E_SMTP_FAIL,
+			       day_at(2, 9) + rng_span(&r, 0, 6 * 3600), rng_range(&r, 20, 30), 0,
+			       30, 120, 0);
+		atk_truth(a);
+	}
+	nd = rng_range(&r, 20, 40);
+	t0 = day_at(2, 1) + rng_span(&r, 0, 4 * 3600);
+	span = rng_span(&r, 2 * 3600, 4 * 3600);
+	for (i = 0; i < nd; i++) {
+		a = plan_spray(NULL, G.fmt == FMT_QMAIL ? "pop3" : "imap", E_READ_FAIL, t0,
+			       rng_range(&r, 5, 8), 0.3, 0, 0, span);
+		atk_truth(a);
+	}
+}
+
+/* Brute force: one address of 198.51.100.128/28 makes 100-500 guesses on one
+ * account in 1-3 h (IMAP or POP3; qmail: POP3 or SMTP AUTH); another, of
+ * 198.51.100.144/28, 150-300 guesses over non-existent names (SMTP AUTH). */
+static void
+sc_brute(void)
+{
+	struct rng r;
+	struct atk *a;
+	struct netaddr ip;
+	int n, k, v;
+	double gap, x;
+	bool smtp, pop3;
+
+	rng_seed(&r, G.seed, 93);
+	v = pick_victim(&r);
+	n = rng_range(&r, 100, 500);
+	gap = (double)rng_range(&r, 3600, 3 * 3600) / n;	/* mean seconds apart */
+	x = rng_unit(&r);	/* drawn in both formats: the same plan */
+	smtp = G.fmt == FMT_QMAIL && x < 0.5;
+	pop3 = G.fmt == FMT_QMAIL || x < 0.3;
+	ip_v4(&ip, 198, 51, 100, 128 + rng_below(&r, 16));
+	a = plan_brute(v, smtp ? "smtp" : pop3 ? "pop3" : "imap", smtp ? E_SMTP_FAIL : E_READ_FAIL,
+		       &ip, day_at(2, 2) + rng_span(&r, 0, 8 * 3600), n, 0.2 * gap, 1.8 * gap);
+	atk_truth(a);
+	ip_v4(&ip, 198, 51, 100, 144 + rng_below(&r, 16));
+	a = plan_brute(-1, G.fmt == FMT_QMAIL ? "smtp" : "submission", E_SMTP_FAIL, &ip,
+		       day_at(2, 12) + rng_span(&r, 0, 6 * 3600), rng_range(&r, 150, 300), 5, 40);
+	for (k = 0; k < a->n; k++)	/* the names (read when the events run) */
+		a->ev[k].user = -1 - (int32_t)rng_below(&a->r, (uint32_t)(3 * NGUESS));
+	atk_truth(a);
+}
+
+/* A joe-job: spam forged with the account as sender bounces back from
+ * 200-2000 remote MTAs' domains as null-sender NDRs over 2-6 hours, most
+ * of them early. No compromise. */
+static void
+sc_backscatter(void)
+{
+	struct rng r;
+	struct atk *a;
+	int i, n;
+	int64_t t0, dur;
+
+	rng_seed(&r, G.seed, 92);
+	a = atk_new(K_BACKSCATTER, pick_victim(&r), "smtp");
+	n = rng_range(&a->r, 200, 2000);
+	t0 = day_at(2, 6) + rng_span(&a->r, 0, 10 * 3600);
+	dur = rng_span(&a->r, 2 * 3600, 6 * 3600);
+	for (i = 0; i < n; i++) {
+		uint32_t dom = 1 + rng_below(&a->r, 60000);
+		struct netaddr ip;
+		char mx[80];
+		struct atk_ev *e;
+
+		rdomain_mx(dom, &ip, mx, sizeof(mx));
+		e = atk_add(a, E_NDR, t0 + (int64_t)((1.0 - sqrt(1.0 - rng_unit(&a->r))) * (double)dur), &ip);
+		e->user = (int32_t)dom;	/* the bouncing domain, for the handler */
+	}
+	atk_commit(a);
+	atk_truth(a);
 }
 
 /* A smaller compromise of a random user, one brute-forcer, four sprayers. */
@@ -1883,33 +2477,41 @@ sc_mixed(void)
 	struct rng r;
 	struct atk *a;
 	struct netaddr ip;
-	int i, victim;
+	int i;
 
 	rng_seed(&r, G.seed, 98);
-	victim = 2 + (int)rng_below(&r, (uint32_t)(G.users > 3 ? G.users - 2 : 1));
-	if (victim >= G.users)
-		victim = 0;
-	a = plan_compromise(G.u[victim].addr, G.start + hh(10) + rng_span(&r, 0, 3600),
-			    8 * HOUR, 150);
-	atk_truth(a, "account_compromise", 0, a->n);
-	victim = (int)rng_below(&r, (uint32_t)G.users);
+	a = plan_compromise(pick_victim(&r), day_at(2, 10) + rng_span(&r, 0, 3600), 8 * HOUR, 150);
+	atk_truth(a);
 	ip_v4(&ip, 198, 51, 100, 128 + rng_below(&r, 32));
-	a = plan_brute(G.u[victim].addr, &ip, G.start + hh(3) + rng_span(&r, 0, 3600), 300);
-	atk_truth(a, "brute_force", 0, a->n);
+	a = plan_brute(pick_victim(&r), G.fmt == FMT_QMAIL ? "pop3" : "imap", E_READ_FAIL, &ip,
+		       day_at(2, 3) + rng_span(&r, 0, 3600), 300, 4, 40);
+	atk_truth(a);
 	for (i = 0; i < 4; i++) {
 		ip_v4(&ip, 198, 51, 100, 160 + 16 * (unsigned)i + rng_below(&r, 16));
-		a = plan_spray(&ip, G.start + hh(13) + rng_span(&r, 0, 4 * 3600),
-			       G.users < 25 ? G.users : 25);
-		atk_truth(a, "password_spray", 0, a->n);
+		a = plan_spray(&ip, G.fmt == FMT_QMAIL ? "smtp" : "submission", E_SMTP_FAIL,
+			       day_at(2, 13) + rng_span(&r, 0, 4 * 3600), 25, 0, 30, 120, 0);
+		atk_truth(a);
 	}
 }
 
 static const struct scenario scenarios[] = {
+	{ "benign", "the population only: no attack", FMT_POSTFIX, 2, sc_benign },
 	{ "incident1", "qmail+vpopmail: one account used from 880 IPs in 24 h, then "
-		       "probed every 12 h (DESIGN.md incident 1)", FMT_QMAIL, 4, sc_incident1 },
-	{ "benign", "the population only: no attack", FMT_POSTFIX, 1, sc_benign },
-	{ "mixed", "population + a 150-IP compromise, a brute-forcer and four "
-		   "password sprayers", FMT_POSTFIX, 2, sc_mixed },
+		       "probed every 12 h (DESIGN.md incident 1)", FMT_QMAIL, 5, sc_incident1 },
+	{ "incident2", "Postfix stepping stone: SMTP AUTH LOGIN brute force from 2-4 IPs, "
+		       "then 300-1000 spams from 5-20 IPs", FMT_POSTFIX, 3, sc_incident2 },
+	{ "incident3", "phished password: CRAM-MD5 from one new /24, a spam every "
+		       "20-90 s for 3-6 h", FMT_POSTFIX, 3, sc_incident3 },
+	{ "lowslow", "low-and-slow compromise: ~40 IPs in ~24 h, 1-4 messages each",
+	  FMT_POSTFIX, 3, sc_lowslow },
+	{ "spray", "4 password sprayers, and 20-40 IPs spraying 5-8 accounts each",
+	  FMT_POSTFIX, 2, sc_spray },
+	{ "brute", "100-500 guesses on one account from one IP, 150-300 on "
+		   "non-existent names from another", FMT_POSTFIX, 2, sc_brute },
+	{ "backscatter", "joe-job: 200-2000 NDRs from remote MTAs to one account",
+	  FMT_POSTFIX, 2, sc_backscatter },
+	{ "mixed", "a 150-IP compromise, a brute-forcer and four password sprayers",
+	  FMT_POSTFIX, 2, sc_mixed },
 };
 #define NSCENARIO (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -1963,6 +2565,9 @@ run(void)
 		case A_POLL:
 			a_poll((int)e.a, e.t);
 			break;
+		case A_PHONE:
+			a_phone((int)e.a, e.t);
+			break;
 		case A_SEND:
 			a_send((int)e.a, e.t);
 			break;
@@ -1990,6 +2595,9 @@ run(void)
 		case A_BULK:
 			a_bulk((int)e.a, e.t, e.p != NULL);
 			break;
+		case A_NOTIFY:
+			a_notify((int)e.a, e.t);
+			break;
 		case A_ATK:
 			G.in_attack = true;
 			a_atk(e.p, (int)e.a, e.t);
@@ -2003,8 +2611,13 @@ run(void)
 		mem_free(G.atk[i]->ev);
 		mem_free(G.atk[i]);
 	}
+	mem_free(G.atk);
+	G.atk = NULL;
+	G.atk_cap = 0;
 	mem_free(G.u);
 	G.u = NULL;
+	mem_free(G.brng);
+	G.brng = NULL;
 	htab_free(&G.used_ip, NULL);
 }
 
@@ -2020,7 +2633,7 @@ usage(FILE *fp)
 		"Write a deterministic, realistic mail server log for a scenario.\n\n"
 		"  --scenario=NAME      what happens (default benign):\n");
 	for (i = 0; i < NSCENARIO; i++)
-		fprintf(fp, "                         %-10s %s\n", scenarios[i].name,
+		fprintf(fp, "                         %-11s %s\n", scenarios[i].name,
 			scenarios[i].summary);
 	fprintf(fp,
 		"  --format=FMT         postfix: Postfix + Dovecot (IMAP, SASL) syslog lines\n"
@@ -2037,11 +2650,23 @@ usage(FILE *fp)
 		"  --seed=N             random seed (default 1); same options + seed = same bytes\n"
 		"  --truth=FILE         write the injected attacks as JSON lines:\n"
 		"                       {\"kind\",\"account\"|\"ip\",\"start\",\"end\",...}\n"
+		"  --list-scenarios     print the scenario names, one a line, and exit\n"
 		"  -o FILE              write the log to FILE instead of standard output\n"
 		"  -h, --help           this text\n\n"
 		"Addresses: users in 198.18.0.0/15, 100.64.0.0/10 and 2001:db8::/32; remote\n"
 		"servers and noise in 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24.\n"
 		"Exit status: 0 success, 2 usage or output error.\n");
+}
+
+/* With --lines, the bulk senders' volume follows the number of accounts
+ * (one newsletter and one notifier per 400 accounts, each at full volume
+ * when 400 accounts share it), so that lines grow in proportion to them. */
+static void
+bulk_scale(void)
+{
+	int nbulk = (G.users + 399) / 400;
+
+	G.bulk_frac = (double)G.users / (400.0 * nbulk);
 }
 
 static int
@@ -2084,6 +2709,7 @@ main(int argc, char **argv)
 		{ "scenario", required_argument, NULL, 'c' },
 		{ "lines", required_argument, NULL, 'l' },
 		{ "truth", required_argument, NULL, 't' },
+		{ "list-scenarios", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2150,6 +2776,10 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'L':
+			for (i = 0; i < NSCENARIO; i++)
+				printf("%s\n", scenarios[i].name);
+			return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 2;
 		default:
 			usage(stderr);
 			return 2;
@@ -2174,24 +2804,37 @@ main(int argc, char **argv)
 		G.days = G.sc->days;
 	G.end = G.start + (int64_t)G.days * DAY;
 
-	if (G.target_lines > 0) {	/* measure one run, then scale the population */
-		double k;
-		int base = G.users < 400 ? 400 : G.users;
+	if (G.target_lines > 0) {	/* measure two runs, then scale the population */
+		double u0 = G.users < 400 ? 400 : G.users, u1, l0 = 0, l1, k;
+		int pass;
 
 		G.count_only = true;
-		G.users = base;
-		run();
-		k = ((double)G.target_lines - (double)G.nattack_lines) /
-		    (double)(G.nlines - G.nattack_lines);
-		G.users = (int)((double)base * k + 0.5);
-		if (G.users < 3)
-			G.users = 3;
-		if (G.users < base)	/* below one sender per 400, shrink its volume */
-			G.bulk_frac = (double)G.users / base;
-		if (G.users > 2000000)
-			G.users = 2000000;
+		for (pass = 0, u1 = u0; pass < 2; pass++) {
+			G.users = (int)u1;
+			bulk_scale();
+			run();
+			l1 = (double)(G.nlines - G.nattack_lines);
+			k = ((double)G.target_lines - (double)G.nattack_lines) / l1;
+			if (pass == 0 || l1 == l0) {	/* proportional, then a secant step */
+				u0 = u1;
+				l0 = l1;
+				u1 = u1 * k;
+			} else {
+				u1 = u1 + ((double)G.target_lines - (double)G.nattack_lines - l1) *
+					  (u1 - u0) / (l1 - l0);
+			}
+			if (u1 < 3)
+				u1 = 3;
+			if (u1 > 2000000)
+				u1 = 2000000;
+			if (fabs(k - 1) < 0.02)
+				break;
+		}
+		G.users = (int)(u1 + 0.5);
+		bulk_scale();
 		G.count_only = false;
 	}
+
 	G.out = stdout;
 	if (outfile && !(G.out = fopen(outfile, "w")))
 		msg_fatal("%s: %m", outfile);
