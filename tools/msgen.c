@@ -2805,7 +2805,7 @@ main(int argc, char **argv)
 	G.end = G.start + (int64_t)G.days * DAY;
 
 	if (G.target_lines > 0) {	/* measure two runs, then scale the population */
-		double u0 = G.users < 400 ? 400 : G.users, u1, l0 = 0, l1, k;
+		double u0 = G.users < 100 ? 100 : G.users, u1, l0 = 0, l1, k;
 		int pass;
 
 		G.count_only = true;
