@@ -1425,8 +1425,8 @@ a_userday(int ui, int64_t day)
 			if (rng_chance(r, 0.3))
 				ip = 3;
 		}
-		add_win(u, day + hh(6.5) + rng_span(r, 0, 3600), day + hh(22.5) + rng_span(r, 0, 3600),
-			ip);
+		t0 = day + hh(6.5) + rng_span(r, 0, 3600);
+		add_win(u, t0, day + hh(22.5) + rng_span(r, 0, 3600), ip);
 		nsend = rng_range(r, 0, 3);
 		break;
 	default:
@@ -1434,8 +1434,10 @@ a_userday(int ui, int64_t day)
 	}
 	while (u->wi < u->nwin && u->win[u->wi][1] <= G.now)	/* the log starts mid-day */
 		u->wi++;
-	if (u->wi < u->nwin)
-		sched(u->win[u->wi][0] > G.now ? u->win[u->wi][0] : G.now, A_POLL, (uint32_t)ui, NULL);
+	if (u->wi < u->nwin) {
+		t0 = u->win[u->wi][0];
+		sched(t0 > G.now ? t0 : G.now, A_POLL, (uint32_t)ui, NULL);
+	}
 	if (u->ph_end > u->ph_start)
 		sched(u->ph_start > G.now ? u->ph_start : G.now, A_PHONE, (uint32_t)ui, NULL);
 	for (i = 0; i < u->nwin; i++)
@@ -2458,12 +2460,13 @@ sc_backscatter(void)
 	dur = rng_span(&a->r, 2 * 3600, 6 * 3600);
 	for (i = 0; i < n; i++) {
 		uint32_t dom = 1 + rng_below(&a->r, 60000);
+		double x = 1.0 - sqrt(1.0 - rng_unit(&a->r));	/* density falls linearly */
 		struct netaddr ip;
 		char mx[80];
 		struct atk_ev *e;
 
 		rdomain_mx(dom, &ip, mx, sizeof(mx));
-		e = atk_add(a, E_NDR, t0 + (int64_t)((1.0 - sqrt(1.0 - rng_unit(&a->r))) * (double)dur), &ip);
+		e = atk_add(a, E_NDR, t0 + (int64_t)(x * (double)dur), &ip);
 		e->user = (int32_t)dom;	/* the bouncing domain, for the handler */
 	}
 	atk_commit(a);

@@ -210,15 +210,13 @@ for f in postfix qmail; do
 
 	# spray: 4 sprayers each try N accounts once; 20-40 try 5-8 once or twice
 	n=spray.$f
-	bad=$(while read -r l; do
-		a=$(num accounts "$l")
-		t=$(num attempts "$l")
-		case $(str ip "$l") in
-		198.51.100.*) [ "$a" -eq "$t" ] && [ "$a" -ge 10 ] || echo "$l" ;;
-		100.*) between "$a" 5 8 && between "$t" "$a" $((2 * a)) || echo "$l" ;;
-		*) echo "$l" ;;
-		esac
-	done <"$T/$n.truth")
+	bad=$(awk '{
+		ip = $0; sub(/.*"ip":"/, "", ip); sub(/".*/, "", ip)
+		a = $0; sub(/.*"accounts":/, "", a); a += 0
+		t = $0; sub(/.*"attempts":/, "", t); t += 0 }
+		ip ~ /^198\.51\.100\./ && !(a == t && a >= 10) { print; exit }
+		ip ~ /^100\./ && !(a >= 5 && a <= 8 && t >= a && t <= 2 * a) { print; exit }
+		ip !~ /^(198\.51\.100|100)\./ { print; exit }' "$T/$n.truth")
 	big=$(grep -c '"ip":"198\.51\.100\.' "$T/$n.truth")
 	ip=$(str ip "$(tail -n 1 "$T/$n.truth")")
 	if [ $f = postfix ]; then
