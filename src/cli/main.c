@@ -18,6 +18,8 @@ static const struct command {
 } commands[] = {
 	{ "events", cmd_events, "print normalized events from mail logs as JSON lines" },
 	{ "report", cmd_report, "per-account forensic summary of mail logs" },
+	{ "scan", cmd_scan, "find compromised accounts and abusive clients in mail logs" },
+	{ "config", cmd_config, "print the settings with their defaults and meaning" },
 };
 
 static void

@@ -30,9 +30,23 @@
 static int
 qm_fix_channel(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 {
+	const char *at;
+	size_t dl;
+
 	(void)caps;
 	(void)f;
-	return strcmp(e->service, "local") == 0 || strcmp(e->service, "remote") == 0 ? 0 : -1;
+	if (strcmp(e->service, "remote") == 0)
+		return 0;
+	if (strcmp(e->service, "local") != 0)
+		return -1;
+	/* A virtual domain's mailbox is delivered to "prefix-user@domain", and
+	 * vpopmail's prefix is the domain: "example.com-hello@example.com" is
+	 * hello@example.com. */
+	at = strrchr(e->recipient, '@');
+	if (at != NULL && (dl = strlen(at + 1)) > 0 && strncmp(e->recipient, at + 1, dl) == 0 &&
+	    e->recipient[dl] == '-' && e->recipient + dl + 1 < at)
+		memmove(e->recipient, e->recipient + dl + 1, strlen(e->recipient + dl + 1) + 1);
+	return 0;
 }
 
 /* The remote reply as qmail-remote quotes it, "550_5.1.1_no_such_user":

@@ -180,6 +180,27 @@ jw_double(struct jw *w, double v, int decimals)
 }
 
 void
+jw_num(struct jw *w, double v, int decimals)
+{
+	char tmp[64];
+	int n;
+
+	jw_sep(w);
+	if (!isfinite(v)) {
+		buf_append(w->b, "null", 4);
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
+	while (decimals > 0 && n > 1 && tmp[n - 1] == '0')
+		n--;
+	if (n > 1 && tmp[n - 1] == '.')
+		n--;
+	if (n == 2 && tmp[0] == '-' && tmp[1] == '0')
+		n = snprintf(tmp, sizeof(tmp), "0");
+	buf_append(w->b, tmp, (size_t)n);
+}
+
+void
 jw_bool(struct jw *w, bool v)
 {
 	jw_sep(w);

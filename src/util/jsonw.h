@@ -37,6 +37,8 @@ void jw_cstr(struct jw *w, const char *s);
 void jw_int(struct jw *w, int64_t v);
 void jw_uint(struct jw *w, uint64_t v);
 void jw_double(struct jw *w, double v, int decimals);
+/* As jw_double, trailing zeros of the fraction dropped: 0.2500 -> 0.25, 10.0 -> 10. */
+void jw_num(struct jw *w, double v, int decimals);
 void jw_bool(struct jw *w, bool v);
 void jw_null(struct jw *w);
 /* Key + value shorthands. */

@@ -216,6 +216,15 @@ test_delivery_numbers(void **state)
 	assert_int_equal(parse_qmail(&f, &out), PARSE_EVENTS);
 	assert_string_equal(out.ev[0].dlv, "77421");
 	assert_int_equal(out.ev[0].status, EVT_STATUS_BOUNCED);
+	/* vpopmail's virtual-domain prefix is not part of the mailbox */
+	f = mkframe("", "starting delivery 9: msg 8 to local example.com-hello@example.com", 65);
+	out.n = 0;
+	assert_int_equal(parse_qmail(&f, &out), PARSE_EVENTS);
+	assert_string_equal(out.ev[0].recipient, "hello@example.com");
+	f = mkframe("", "starting delivery 9: msg 8 to local example.com-@example.com", 60);
+	out.n = 0;
+	assert_int_equal(parse_qmail(&f, &out), PARSE_EVENTS);
+	assert_string_equal(out.ev[0].recipient, "example.com-@example.com");
 }
 
 /* Through the dispatcher: qmail lines win over the other multilog

@@ -1,0 +1,721 @@
+/* det_acct.c - per-account detectors: account_compromise, outbound_burst,
+ *              credential_probe, backscatter
+ * SUMMARY  Each account remembers the networks it logs in from (IPv4 /16,
+ *          IPv6 /32) with their first use and use count. A network is
+ *          familiar when it was the account's first, or when it was used
+ *          more than once and first used at least familiar_after ago
+ *          (a day by default: a one-day trip stays unfamiliar). A login from
+ *          an unfamiliar network opens an episode, which gathers what the
+ *          account does from unfamiliar networks in the sliding window:
+ *          networks, messages, recipients, delivery failures, NDRs, and
+ *          sticky signals (new SASL mechanism, new country, two countries
+ *          at once). Each signal gives points = weight x value/threshold,
+ *          0 under the floor, at most the cap; account_compromise fires
+ *          when the sum reaches `score`. While a compromise is open the
+ *          account learns nothing, so the attacker's networks never become
+ *          familiar. The episode ends after a quiet window.
+ * LIMITS   ACCT_KNOWN networks per account (the least used is replaced),
+ *          EP_NETS_MAX networks per episode (more are counted, not kept). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/det_int.h"
+#include "util/mem.h"
+#include "util/timeconv.h"
+
+/* ------------------------------------------------------------ history */
+
+static unsigned
+mech_bit(const char *m)
+{
+	if (m[0] == '\0')
+		return 0;
+	if (strcasecmp(m, "PLAIN") == 0)
+		return 0x01;
+	if (strcasecmp(m, "LOGIN") == 0)
+		return 0x02;
+	if (strcasecmp(m, "CRAM-MD5") == 0)
+		return 0x04;
+	if (strcasecmp(m, "DIGEST-MD5") == 0)
+		return 0x08;
+	if (strncasecmp(m, "SCRAM-", 6) == 0)
+		return 0x10;
+	if (strcasecmp(m, "XOAUTH2") == 0 || strcasecmp(m, "OAUTHBEARER") == 0)
+		return 0x20;
+	if (strcasecmp(m, "APOP") == 0)
+		return 0x40;
+	return 0x80;
+}
+
+static struct known_net *
+known_find(struct acct *a, uint32_t net)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nknown; i++)
+		if (a->known[i].net == net)
+			return &a->known[i];
+	return NULL;
+}
+
+bool
+acct_familiar(const struct det *d, const struct acct *a, uint32_t net)
+{
+	unsigned i;
+
+	for (i = 0; i < a->nknown; i++) {
+		const struct known_net *k = &a->known[i];
+
+		if (k->net != net)
+			continue;
+		return (k->flags & KN_FIRST) ||
+		       (k->uses >= 2 && (int64_t)k->first + d->c.familiar_after <= (int64_t)d->now);
+	}
+	return false;
+}
+
+/* Record a use of net. A new network replaces the least used one (the
+ * oldest of equals), so one-off networks never push out the home one. */
+static void
+known_use(struct det *d, struct acct *a, uint32_t net)
+{
+	struct known_net *k = known_find(a, net);
+	unsigned i;
+
+	if (k != NULL) {
+		if (k->uses < UINT16_MAX)
+			k->uses++;
+		return;
+	}
+	if (a->nknown < ACCT_KNOWN) {
+		k = &a->known[a->nknown];
+		k->flags = a->nknown == 0 ? KN_FIRST : 0;
+		a->nknown++;
+	} else {
+		k = &a->known[0];
+		for (i = 1; i < ACCT_KNOWN; i++)
+			if (!(a->known[i].flags & KN_FIRST) &&
+			    (a->known[i].uses < k->uses ||
+			     (a->known[i].uses == k->uses && a->known[i].first < k->first) ||
+			     (k->flags & KN_FIRST)))
+				k = &a->known[i];
+		k->flags = 0;
+	}
+	k->net = net;
+	k->first = d->now;
+	k->uses = 1;
+}
+
+/* ------------------------------------------------------------ episodes */
+
+static uint32_t
+ep_slot(const struct det *d, uint32_t t)
+{
+	int64_t w = d->c.window / RING_N;
+
+	return (uint32_t)(t / (w > 0 ? w : 1));
+}
+
+static struct episode *
+ep_open(struct det *d, struct acct *a)
+{
+	if (a->ep == NULL) {
+		a->ep = mem_calloc(1, sizeof(*a->ep));
+		a->ep->since = d->now;
+		a->ep->ring.head = ep_slot(d, d->now);
+	}
+	a->ep->last = d->now;
+	return a->ep;
+}
+
+static void
+ep_free(struct episode **ep)
+{
+	if (*ep == NULL)
+		return;
+	idset_free(&(*ep)->ips);
+	free(*ep);
+	*ep = NULL;
+}
+
+static void
+ep_add_net(struct det *d, struct episode *ep, uint32_t net)
+{
+	uint32_t i;
+
+	for (i = 0; i < ep->nnets; i++)
+		if (ep->nets[i].net == net) {
+			ep->nets[i].last = d->now;
+			return;
+		}
+	if (ep->nnets == EP_NETS_MAX) {
+		/* replace the network seen longest ago */
+		uint32_t old = 0;
+
+		for (i = 1; i < ep->nnets; i++)
+			if (ep->nets[i].last < ep->nets[old].last)
+				old = i;
+		i = old;
+	} else {
+		i = ep->nnets++;
+	}
+	ep->nets[i].net = net;
+	ep->nets[i].first = d->now;
+	ep->nets[i].last = d->now;
+}
+
+static uint32_t
+ep_networks(const struct det *d, const struct episode *ep)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ep->nnets; i++)
+		if ((int64_t)ep->nets[i].last + d->c.window > (int64_t)d->now)
+			n++;
+	return n;
+}
+
+static bool
+sticky(const struct det *d, uint32_t at)
+{
+	return at != 0 && (int64_t)at + d->c.window > (int64_t)d->now;
+}
+
+enum sig {
+	SIG_NETWORKS,
+	SIG_MESSAGES,
+	SIG_RECIPIENTS,
+	SIG_FAILURES,
+	SIG_MECHANISM,
+	SIG_COUNTRY,
+	SIG_FAR,
+	SIG_MAX
+};
+
+static const char *const sig_names[SIG_MAX] = {
+	"login_networks", "unfamiliar_messages", "unfamiliar_recipients",
+	"failure_rate",	  "new_mechanism",	 "new_country",
+	"far_sessions",
+};
+
+static double
+points(const struct det *d, double value, double threshold, double weight)
+{
+	double r;
+
+	if (threshold <= 0 || value <= 0)
+		return 0;
+	r = value / threshold;
+	if (r < d->c.floor)
+		return 0;
+	if (r > d->c.cap)
+		r = d->c.cap;
+	return weight * r;
+}
+
+/* The signals of a's episode now; returns the score. */
+static double
+signals(struct det *d, struct acct *a, struct signal_val sv[SIG_MAX])
+{
+	struct episode *ep = a->ep;
+	uint32_t slot = ep_slot(d, d->now);
+	uint32_t ok = ring_sum(&ep->ring, slot, RF_OK);
+	uint32_t fail = ring_sum(&ep->ring, slot, RF_FAIL);
+	double total = 0;
+	unsigned i;
+
+	sv[SIG_NETWORKS].value = ep_networks(d, ep);
+	sv[SIG_NETWORKS].threshold = (double)d->c.networks;
+	sv[SIG_NETWORKS].points = points(d, sv[0].value, sv[0].threshold, d->c.w_networks);
+
+	sv[SIG_MESSAGES].value = ring_sum(&ep->ring, slot, RF_MSGS);
+	sv[SIG_MESSAGES].threshold = (double)d->c.messages;
+	sv[SIG_MESSAGES].points =
+		points(d, sv[SIG_MESSAGES].value, sv[SIG_MESSAGES].threshold, d->c.w_messages);
+
+	sv[SIG_RECIPIENTS].value = ring_sum(&ep->ring, slot, RF_RCPTS);
+	sv[SIG_RECIPIENTS].threshold = (double)d->c.recipients;
+	sv[SIG_RECIPIENTS].points = points(d, sv[SIG_RECIPIENTS].value,
+					   sv[SIG_RECIPIENTS].threshold, d->c.w_recipients);
+
+	sv[SIG_FAILURES].value = ok + fail >= d->c.failure_min ? (double)fail / (ok + fail) : 0;
+	sv[SIG_FAILURES].threshold = d->c.failure_rate;
+	sv[SIG_FAILURES].points = points(d, sv[SIG_FAILURES].value, sv[SIG_FAILURES].threshold,
+					 d->c.w_failure_rate);
+
+	sv[SIG_MECHANISM].value = sticky(d, ep->mech_at);
+	sv[SIG_COUNTRY].value = sticky(d, ep->country_at);
+	sv[SIG_FAR].value = sticky(d, ep->far_at);
+	sv[SIG_MECHANISM].points = sv[SIG_MECHANISM].value * d->c.w_mechanism;
+	sv[SIG_COUNTRY].points = sv[SIG_COUNTRY].value * d->c.w_country;
+	sv[SIG_FAR].points = sv[SIG_FAR].value * d->c.w_far;
+	for (i = SIG_MECHANISM; i <= SIG_FAR; i++)
+		sv[i].threshold = 1;
+
+	for (i = 0; i < SIG_MAX; i++) {
+		sv[i].name = sig_names[i];
+		total += sv[i].points;
+	}
+	return total;
+}
+
+static void
+compromise_counts(struct finding *f, const struct episode *ep)
+{
+	f->distinct_ips = ep->ips.n;
+	f->networks = ep->nnets;
+	f->messages = ep->msgs;
+	f->recipients = ep->rcpts;
+	f->ndrs = ep->ndrs;
+}
+
+/* Judge the episode after an event from an unfamiliar network. */
+static void
+ep_judge(struct det *d, struct acct *a, const char *key)
+{
+	struct episode *ep = a->ep;
+	struct signal_val sv[SIG_MAX];
+	struct finding *f;
+	double score;
+	unsigned i;
+
+	if (ep->inc != NULL) {
+		compromise_counts(ep->inc, ep);
+		det_update(d, ep->inc, d->now);
+		return;
+	}
+	score = signals(d, a, sv);
+	if (score < d->c.score)
+		return;
+	f = det_open(d, FK_COMPROMISE, ep->since, d->now);
+	snprintf(f->account, sizeof(f->account), "%s", key);
+	f->score = score;
+	for (i = 0; i < SIG_MAX && f->nsignals < FINDING_SIGNALS_MAX; i++)
+		if (sv[i].points > 0)
+			f->signals[f->nsignals++] = sv[i];
+	compromise_counts(f, ep);
+	ep->inc = f;
+	det_fire(d, f);
+	a->compromised = true;
+}
+
+/* ------------------------------------------------------------ events */
+
+static struct acct *
+acct_get(struct det *d, const char *key, bool create)
+{
+	size_t klen = strlen(key);
+	struct acct *a = htab_get(d->accts, key, klen);
+	void **slot;
+	bool created;
+
+	if (a != NULL || !create)
+		return a;
+	if ((int64_t)htab_count(d->accts) >= d->c.max_accounts) {
+		d->st.dropped_accounts++;
+		return NULL;
+	}
+	slot = htab_put(d->accts, key, klen, &created);
+	if (slot == NULL)
+		return NULL;
+	a = mem_calloc(1, sizeof(*a));
+	a->first_seen = d->now;
+	*slot = a;
+	return a;
+}
+
+void
+acct_free(void *p)
+{
+	struct acct *a = p;
+
+	ep_free(&a->ep);
+	idset_free(&a->probe_ips);
+	free(a->ndr);
+	free(a);
+}
+
+static void
+remember_ip(struct acct *a, uint32_t iph, uint32_t now)
+{
+	unsigned i, old = 0;
+
+	for (i = 0; i < ACCT_RECENT_IPS; i++) {
+		if (a->recent_ip[i] == iph) {
+			a->recent_at[i] = now;
+			return;
+		}
+		if (a->recent_at[i] < a->recent_at[old])
+			old = i;
+	}
+	a->recent_ip[old] = iph;
+	a->recent_at[old] = now;
+}
+
+static void
+login_country(struct det *d, struct acct *a, const struct evt *e, bool learn)
+{
+	uint16_t cc;
+	unsigned i;
+	bool seen = false;
+
+	if (d->geo == NULL || (cc = geoip_country(d->geo, &e->addr)) == 0)
+		return;
+	for (i = 0; i < a->ncountries; i++)
+		if (a->countries[i] == cc)
+			seen = true;
+	if (a->ep != NULL) {
+		if (!seen && a->country_logins >= (uint32_t)d->c.country_min_logins) {
+			if (!sticky(d, a->ep->country_at))
+				a->ep->country_since = d->now;
+			a->ep->country_at = d->now;
+		}
+		if (a->last_cc != 0 && a->last_cc != cc &&
+		    (int64_t)a->last_cc_at + d->c.far_window >= (int64_t)d->now) {
+			if (!sticky(d, a->ep->far_at))
+				a->ep->far_since = d->now;
+			a->ep->far_at = d->now;
+		}
+	}
+	if (!seen && learn) {
+		a->countries[a->ncountries < ACCT_COUNTRIES ? a->ncountries++
+							    : a->country_logins % ACCT_COUNTRIES] = cc;
+	}
+	a->last_cc = cc;
+	a->last_cc_at = d->now;
+	if (a->country_logins < UINT32_MAX)
+		a->country_logins++;
+}
+
+static void
+on_login(struct det *d, struct acct *a, const struct evt *e, const char *key)
+{
+	uint32_t net = det_net(&e->addr);
+	uint32_t iph = det_hash32(e->addr.bytes, e->addr.family == 4 ? 4 : 16);
+	bool fam = a->nknown == 0 || acct_familiar(d, a, net);
+	bool learn;
+	unsigned bit = mech_bit(e->mech);
+
+	if (!fam)
+		ep_open(d, a);
+	if (a->ep != NULL) {
+		ep_add_net(d, a->ep, net);
+		if (!fam)
+			idset_add(&a->ep->ips, iph);
+		if (!fam && bit != 0 && !(a->mechs & bit) &&
+		    a->logins >= (uint32_t)d->c.mech_min_logins) {
+			if (!sticky(d, a->ep->mech_at))
+				a->ep->mech_since = d->now;
+			a->ep->mech_at = d->now;
+		}
+	}
+	learn = a->ep == NULL || a->ep->inc == NULL;
+	login_country(d, a, e, learn);
+	if (learn) {
+		known_use(d, a, net);
+		a->mechs |= bit;
+	}
+	if (a->logins < UINT32_MAX)
+		a->logins++;
+	remember_ip(a, iph, d->now);
+	if (!fam && a->probe == NULL && a->probe_n > 0) {
+		/* the attacker still gets in: failures so far were not probing */
+		a->probe_n = 0;
+		idset_free(&a->probe_ips);
+	}
+	if (!fam)
+		ep_judge(d, a, key);
+}
+
+static void
+burst_message(struct det *d, struct acct *a, const char *key)
+{
+	uint32_t hour = d->now / 3600;
+
+	if (hour != a->hour) {
+		if (a->hour_msgs > a->peak_msgs)
+			a->peak_msgs = a->hour_msgs;
+		a->hour = hour;
+		a->hour_msgs = 0;
+		a->hour_first = d->now;
+	}
+	a->hour_msgs++;
+	if (a->burst != NULL) {
+		a->burst->messages++;
+		det_update(d, a->burst, d->now);
+		return;
+	}
+	if ((int64_t)a->hour_msgs < d->c.burst_messages ||
+	    (double)a->hour_msgs <= d->c.burst_factor * a->peak_msgs ||
+	    (int64_t)a->first_seen + d->c.burst_baseline > (int64_t)d->now ||
+	    (a->ep != NULL && a->ep->inc != NULL))
+		return;
+	a->burst = det_open(d, FK_BURST, a->hour_first, d->now);
+	snprintf(a->burst->account, sizeof(a->burst->account), "%s", key);
+	a->burst->messages = a->hour_msgs;
+	a->burst->score = a->peak_msgs ? (double)a->hour_msgs / a->peak_msgs : 0;
+	a->burst->signals[0] = (struct signal_val){ "messages_this_hour", a->hour_msgs,
+						    (double)d->c.burst_messages, 0 };
+	a->burst->signals[1] = (struct signal_val){ "peak_hour_before", a->peak_msgs,
+						    0, 0 };
+	a->burst->nsignals = 2;
+	det_fire(d, a->burst);
+}
+
+static bool
+unfamiliar_ip(struct det *d, struct acct *a, const struct evt *e)
+{
+	return a->ep != NULL && e->addr.family != 0 && !acct_familiar(d, a, det_net(&e->addr));
+}
+
+static void
+on_message(struct det *d, struct acct *a, const struct evt *e, const char *key)
+{
+	struct episode *ep = a->ep;
+
+	burst_message(d, a, key);
+	if (!unfamiliar_ip(d, a, e))
+		return;
+	ep->last = d->now;
+	ep->msgs++;
+	ring_add(&ep->ring, ep_slot(d, d->now), RF_MSGS, 1);
+	if (ep->first_msg == 0)
+		ep->first_msg = d->now;
+	if (e->flags & EVT_HAS_NRCPT) {
+		ep->rcpts += e->nrcpt;
+		ring_add(&ep->ring, ep_slot(d, d->now), RF_RCPTS, e->nrcpt);
+	} else {
+		ep->rcpts_from_deliveries = true;
+	}
+	ep_judge(d, a, key);
+}
+
+static void
+on_delivery(struct det *d, struct acct *a, const struct evt *e, const char *key)
+{
+	struct episode *ep = a->ep;
+	uint32_t slot;
+
+	if (!unfamiliar_ip(d, a, e))
+		return;
+	slot = ep_slot(d, d->now);
+	ep->last = d->now;
+	if (e->status == EVT_STATUS_SENT) {
+		ring_add(&ep->ring, slot, RF_OK, 1);
+	} else if (e->status == EVT_STATUS_BOUNCED || e->status == EVT_STATUS_DEFERRED) {
+		ring_add(&ep->ring, slot, RF_FAIL, 1);
+		if (ep->first_fail == 0)
+			ep->first_fail = d->now;
+	}
+	if (ep->rcpts_from_deliveries &&
+	    (e->status == EVT_STATUS_SENT || e->status == EVT_STATUS_BOUNCED)) {
+		ep->rcpts++;
+		ring_add(&ep->ring, slot, RF_RCPTS, 1);
+	}
+	ep_judge(d, a, key);
+}
+
+/* ------------------------------------------------------------ backscatter */
+
+static bool
+local_delivery(const struct evt *e)
+{
+	static const char *const local[] = { "lmtp", "local", "virtual", "pipe", "maildrop",
+					     "dovecot", "deliver" };
+	size_t i;
+
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (strcmp(e->service, local[i]) == 0)
+			return true;
+	return false;
+}
+
+static struct ring *
+ndr_ring(struct det *d, struct acct *a)
+{
+	if (a->ndr == NULL) {
+		a->ndr = mem_calloc(1, sizeof(*a->ndr));
+		a->ndr->head = (uint32_t)(d->now / (d->c.backscatter_window / RING_N));
+	}
+	return a->ndr;
+}
+
+static void
+on_ndr_delivered(struct det *d, const struct evt *e)
+{
+	char key[LIMIT_ACCOUNT_MAX];
+	uint32_t slot = (uint32_t)(d->now / (d->c.backscatter_window / RING_N));
+	uint32_t got, own;
+	struct acct *a;
+	struct ring *r;
+
+	if (e->recipient[0] == '\0' || strlen(e->recipient) >= LIMIT_ACCOUNT_MAX)
+		return;
+	evt_account_key(e->recipient, key);
+	if ((a = acct_get(d, key, true)) == NULL)
+		return;
+	r = ndr_ring(d, a);
+	if (ring_sum(r, slot, RF_MSGS) == 0)
+		a->ndr_first = d->now;
+	ring_add(r, slot, RF_MSGS, 1);
+	if (a->backscatter != NULL) {
+		a->backscatter->ndrs++;
+		det_update(d, a->backscatter, d->now);
+		return;
+	}
+	got = ring_sum(r, slot, RF_MSGS);
+	own = ring_sum(r, slot, RF_NDR);
+	if (got < own || (int64_t)(got - own) < d->c.backscatter_ndrs)
+		return;
+	a->backscatter = det_open(d, FK_BACKSCATTER, a->ndr_first, d->now);
+	snprintf(a->backscatter->account, sizeof(a->backscatter->account), "%s", key);
+	a->backscatter->ndrs = got;
+	a->backscatter->signals[0] =
+		(struct signal_val){ "ndrs_in_window", got, (double)d->c.backscatter_ndrs, 0 };
+	a->backscatter->signals[1] = (struct signal_val){ "caused_by_own_mail", own, 0, 0 };
+	a->backscatter->nsignals = 2;
+	det_fire(d, a->backscatter);
+}
+
+static void
+on_bounce(struct det *d, struct acct *a, const struct evt *e)
+{
+	ring_add(ndr_ring(d, a), (uint32_t)(d->now / (d->c.backscatter_window / RING_N)), RF_NDR,
+		 1);
+	if (unfamiliar_ip(d, a, e))
+		a->ep->ndrs++;
+}
+
+/* ------------------------------------------------------------ probing */
+
+static void
+on_failure(struct det *d, struct acct *a, const struct evt *e, const char *key)
+{
+	uint32_t iph;
+
+	if (!a->compromised || e->addr.family == 0 || acct_familiar(d, a, det_net(&e->addr)))
+		return;
+	iph = det_hash32(e->addr.bytes, e->addr.family == 4 ? 4 : 16);
+	idset_add(&a->probe_ips, iph);
+	if (a->probe != NULL) {
+		a->probe->attempts++;
+		a->probe->distinct_ips = a->probe_ips.n;
+		det_update(d, a->probe, d->now);
+		return;
+	}
+	if (a->probe_n == 0)
+		a->probe_first = d->now;
+	a->probe_n++;
+	if ((int64_t)a->probe_n < d->c.probe_failures)
+		return;
+	a->probe = det_open(d, FK_PROBE, a->probe_first, d->now);
+	snprintf(a->probe->account, sizeof(a->probe->account), "%s", key);
+	a->probe->attempts = a->probe_n;
+	a->probe->distinct_ips = a->probe_ips.n;
+	a->probe->signals[0] = (struct signal_val){ "failures_after_compromise", a->probe_n,
+						    (double)d->c.probe_failures, 0 };
+	a->probe->nsignals = 1;
+	det_fire(d, a->probe);
+}
+
+/* ------------------------------------------------------------ entry */
+
+static void
+explain_line(struct det *d, struct acct *a, const struct evt *e)
+{
+	char t[32], net[NETADDR_STRLEN + 4];
+	struct signal_val sv[SIG_MAX];
+	double score;
+	unsigned i;
+
+	timeconv_format_utc(e->time, t);
+	net[0] = '\0';
+	if (e->addr.family != 0)
+		netaddr_format_net(&e->addr, e->addr.family == 4 ? 16 : 32, net);
+	fprintf(d->explain_fp, "%s %-16s %-15s %-18s %s", t, evt_type_name(e->type), e->ip, net,
+		e->addr.family == 0 ? "" : acct_familiar(d, a, det_net(&e->addr)) ? "familiar"
+										 : "UNFAMILIAR");
+	if (e->type == EVT_DELIVERY)
+		fprintf(d->explain_fp, " %s", evt_status_name(e->status));
+	if (e->mech[0] != '\0')
+		fprintf(d->explain_fp, " %s", e->mech);
+	fputc('\n', d->explain_fp);
+	if (a->ep == NULL)
+		return;
+	score = signals(d, a, sv);
+	fprintf(d->explain_fp, "    score %.2f%s:", score, a->ep->inc ? " (compromise open)" : "");
+	for (i = 0; i < SIG_MAX; i++)
+		if (sv[i].value > 0)
+			fprintf(d->explain_fp, " %s=%.4g/%.4g(+%.2f)", sv[i].name, sv[i].value,
+				sv[i].threshold, sv[i].points);
+	fputc('\n', d->explain_fp);
+}
+
+void
+acct_event(struct det *d, const struct evt *e, const char *key)
+{
+	struct acct *a;
+	bool create = e->type == EVT_AUTH_SUCCESS || e->type == EVT_MESSAGE_ACCEPTED;
+
+	if (e->type == EVT_DELIVERY && (e->flags & EVT_HAS_SENDER) && e->sender[0] == '\0' &&
+	    e->status == EVT_STATUS_SENT && local_delivery(e))
+		on_ndr_delivered(d, e);
+	if (key == NULL || (a = acct_get(d, key, create)) == NULL) {
+		ip_event(d, e, key, NULL);
+		return;
+	}
+	a->last_seen = d->now;
+	switch (e->type) {
+	case EVT_AUTH_SUCCESS:
+		if (e->addr.family != 0)
+			on_login(d, a, e, key);
+		break;
+	case EVT_AUTH_FAILURE:
+		on_failure(d, a, e, key);
+		break;
+	case EVT_MESSAGE_ACCEPTED:
+		on_message(d, a, e, key);
+		break;
+	case EVT_DELIVERY:
+		on_delivery(d, a, e, key);
+		break;
+	case EVT_BOUNCE:
+		on_bounce(d, a, e);
+		break;
+	default:
+		break;
+	}
+	ip_event(d, e, key, a);
+	if (d->explain_fp != NULL && strcmp(key, d->explain) == 0)
+		explain_line(d, a, e);
+}
+
+/* Close what has been quiet for incident_idle, end quiet episodes. */
+void
+acct_sweep(struct det *d, struct acct *a, bool all)
+{
+	struct finding **fs[] = { &a->burst, &a->probe, &a->backscatter };
+	size_t i;
+
+	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (*fs[i] != NULL &&
+		    (all || (int64_t)(*fs[i])->last_evidence + d->c.incident_idle <= d->now)) {
+			det_close(d, *fs[i]);
+			*fs[i] = NULL;
+		}
+	if (a->probe == NULL && a->probe_n > 0 &&
+	    (int64_t)a->probe_first + d->c.incident_idle <= (int64_t)d->now) {
+		a->probe_n = 0;
+		idset_free(&a->probe_ips);
+	}
+	if (a->ep == NULL)
+		return;
+	if (a->ep->inc != NULL &&
+	    (all || (int64_t)a->ep->inc->last_evidence + d->c.incident_idle <= d->now)) {
+		det_close(d, a->ep->inc);
+		a->ep->inc = NULL;
+	}
+	if (a->ep->inc == NULL && (int64_t)a->ep->last + d->c.window <= (int64_t)d->now)
+		ep_free(&a->ep);
+}
