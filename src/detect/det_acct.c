@@ -626,6 +626,7 @@ explain_line(struct det *d, struct acct *a, const struct evt *e)
 {
 	char t[32], net[NETADDR_STRLEN + 4];
 	struct signal_val sv[SIG_MAX];
+	struct buf b;
 	double score;
 	unsigned i;
 
@@ -644,12 +645,18 @@ explain_line(struct det *d, struct acct *a, const struct evt *e)
 	if (a->ep == NULL)
 		return;
 	score = signals(d, a, sv);
-	fprintf(d->explain_fp, "    score %.2f%s:", score, a->ep->inc ? " (compromise open)" : "");
+	buf_init(&b, 0);
+	buf_printf(&b, "    score %.2f%s:", score, a->ep->inc ? " (compromise open)" : "");
 	for (i = 0; i < SIG_MAX; i++)
 		if (sv[i].value > 0)
-			fprintf(d->explain_fp, " %s=%.4g/%.4g(+%.2f)", sv[i].name, sv[i].value,
-				sv[i].threshold, sv[i].points);
-	fputc('\n', d->explain_fp);
+			buf_printf(&b, " %s=%.4g/%.4g(+%.2f)", sv[i].name, sv[i].value,
+				   sv[i].threshold, sv[i].points);
+	buf_append(&b, "", 1);
+	if (strcmp(b.data, d->explain_last) != 0) {
+		fprintf(d->explain_fp, "%s\n", b.data);
+		snprintf(d->explain_last, sizeof(d->explain_last), "%s", b.data);
+	}
+	buf_release(&b);
 }
 
 void

@@ -145,6 +145,7 @@ struct det {
 	struct det_stats st;
 	char explain[LIMIT_ACCOUNT_MAX];
 	FILE *explain_fp;
+	char explain_last[512];	/* the last score line, printed again only when it changes */
 };
 
 /* det.c */
@@ -162,7 +163,6 @@ void acct_event(struct det *d, const struct evt *e, const char *key);
 void acct_sweep(struct det *d, struct acct *a, bool all);
 void acct_free(void *p);
 bool acct_familiar(const struct det *d, const struct acct *a, uint32_t net);
-void acct_explain_signals(struct det *d, struct acct *a, FILE *fp);
 
 /* det_ip.c */
 void ip_event(struct det *d, const struct evt *e, const char *key, struct acct *a);

@@ -144,8 +144,7 @@ finding_text(const struct finding *f, struct buf *b)
 	for (i = 0; i < f->nsignals; i++) {
 		const struct signal_val *s = &f->signals[i];
 
-		buf_printf(b, "  %s %-22s %.4g", i == 0 ? "signals" : "       ", s->name,
-			   s->value);
+		buf_printf(b, "  %-16s%-26s %.4g", i == 0 ? "signals" : "", s->name, s->value);
 		if (s->threshold > 0)
 			buf_printf(b, " (threshold %.4g)", s->threshold);
 		if (s->points > 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "detect/det.h"
 
@@ -397,6 +398,49 @@ test_burst(void **state)
 	stop(&r);
 }
 
+/* With country data: a login from a country the account never used, at
+ * the same time as its owner at home, and with a mechanism it never used.
+ * Those three alone reach the score; each is listed with its points. */
+static void
+test_country(void **state)
+{
+	struct run r;
+	const struct finding *f;
+	char path[] = "/tmp/test_det_geoipXXXXXX";
+	int fd = mkstemp(path), i;
+	FILE *fp = fdopen(fd, "w");
+	int64_t t = T0 + 8 * DAY + 10 * HOUR;
+	bool mech = false, country = false, far = false;
+
+	(void)state;
+	assert_non_null(fp);
+	fputs("# test data\n3323068416,3323199487,DE\n3405803776,3405804031,BR\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(conf_defaults(det_conf_defs, det_conf_ndefs, &r.c), 0);
+	free(r.c.geoip_file);
+	free(r.c.geoip6_file);
+	r.c.geoip_file = strdup(path);
+	r.c.geoip6_file = NULL;
+	r.c.w_mechanism = r.c.w_country = 0.4;	/* 3 x 0.4 >= 1: no mail needed */
+	r.d = det_new(&r.c, sink, &r);
+	history(&r, "ana@example.org", "198.19.4.4");
+	login(&r, t, "ana@example.org", "198.19.4.4", "PLAIN");
+	login(&r, t + 60, "ana@example.org", "203.0.113.42", "CRAM-MD5");
+	det_finish(r.d);
+	f = find(&r, FK_COMPROMISE, "ana@example.org");
+	assert_non_null(f);
+	assert_int_equal(f->detected_at, t + 60);
+	for (i = 0; i < (int)f->nsignals; i++) {
+		mech |= strcmp(f->signals[i].name, "new_mechanism") == 0;
+		country |= strcmp(f->signals[i].name, "new_country") == 0;
+		far |= strcmp(f->signals[i].name, "far_sessions") == 0;
+	}
+	assert_true(mech && country && far);
+	stop(&r);
+	unlink(path);
+}
+
 /* The JSON line carries the contract's keys. */
 static void
 test_json(void **state)
@@ -440,7 +484,7 @@ main(void)
 		cmocka_unit_test(test_benign_senders), cmocka_unit_test(test_office_nat),
 		cmocka_unit_test(test_brute_and_spray), cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_backscatter),  cmocka_unit_test(test_burst),
-		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_country),	     cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
