@@ -1,6 +1,7 @@
 #!/bin/sh
 # events_vs_grep.sh - lines per second of `mailsentry events FILE >/dev/null`
-# against `grep -c sasl_username FILE` on the same generated 1M-line
+# and of `mailsentry scan FILE` against `grep -c sasl_username FILE` on the
+# same generated 1M-line
 # Postfix + Dovecot log, median of 5 runs each, page cache warm.
 # usage: sh bench/events_vs_grep.sh [BUILD_DIR]   (after `make`)
 # grep's output goes through a pipe: GNU grep stops at the first match
@@ -22,12 +23,16 @@ median() {	# median wall time of 5 runs of "$@", in seconds
 }
 run_grep() { grep -c sasl_username "$log" | cat >/dev/null; }
 run_events() { "$build/mailsentry" events --year 2026 "$log" >/dev/null; }
+run_scan() { "$build/mailsentry" scan --year 2026 "$log" >/dev/null || [ $? -eq 1 ]; }
 
 g=$(median run_grep)
 m=$(median run_events)
-awk -v l="$lines" -v g="$g" -v m="$m" 'BEGIN {
+sc=$(median run_scan)
+awk -v l="$lines" -v g="$g" -v m="$m" -v sc="$sc" 'BEGIN {
 	printf "file: %d lines\n", l
 	printf "grep -c sasl_username      %7.3f s  %10.0f lines/s\n", g, l / g
 	printf "mailsentry events          %7.3f s  %10.0f lines/s\n", m, l / m
+	printf "mailsentry scan            %7.3f s  %10.0f lines/s\n", sc, l / sc
 	printf "events takes %.1fx grep'"'"'s time (%.2f of its speed)\n", m / g, g / m
+	printf "scan takes %.1fx grep'"'"'s time (%.2f of its speed)\n", sc / g, g / sc
 }'

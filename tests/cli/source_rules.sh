@@ -4,7 +4,10 @@
 #    data must be bounded and report truncation.
 # 2. Data flows one way: parsers (src/parse, src/frame, src/input) include
 #    only util/, core/ and their own stage's headers, never correlation,
-#    reports or the command line, so parsers stay pure and reusable.
+#    reports, detectors or the command line, so parsers stay pure and
+#    reusable.
+# 3. Detectors (src/detect) know nothing of log formats: they see events
+#    only, never frames, parsers or the input layer.
 # Usage: sh tests/cli/source_rules.sh (from ctest; MS_SOURCE_DIR names the tree)
 set -u
 top=${MS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -16,13 +19,19 @@ if [ -n "$bad" ]; then
 	fails=$((fails + 1))
 fi
 for stage in parse frame input; do
-	bad=$(grep -nE '#include "(correlate|report|cli)/' "$top"/src/$stage/*.c "$top"/src/$stage/*.h)
+	bad=$(grep -nE '#include "(correlate|report|detect|cli)/' "$top"/src/$stage/*.c "$top"/src/$stage/*.h)
 	if [ -n "$bad" ]; then
 		echo "FAIL: src/$stage includes a later stage:"
 		echo "$bad"
 		fails=$((fails + 1))
 	fi
 done
+bad=$(grep -nE '#include "(parse|frame|input|correlate|report|cli)/' "$top"/src/detect/*.c "$top"/src/detect/*.h)
+if [ -n "$bad" ]; then
+	echo "FAIL: src/detect includes a log-format stage:"
+	echo "$bad"
+	fails=$((fails + 1))
+fi
 n=$(ls "$top"/src/*/*.c | wc -l)
 if [ "$n" -lt 10 ]; then
 	echo "FAIL: only $n source files found under $top/src"
