@@ -55,14 +55,22 @@ static const char scan_usage[] =
 
 struct scan_ctx {
 	struct det *det;
+	char explain[LIMIT_ACCOUNT_MAX];	/* its key; "" = none */
+	uint64_t explained;			/* its events */
 };
 
 static void
 scan_sink(void *arg, const struct evt *e)
 {
 	struct scan_ctx *sc = arg;
+	char key[LIMIT_ACCOUNT_MAX];
 
 	det_feed(sc->det, e);
+	if (sc->explain[0] != '\0' && e->account[0] != '\0') {
+		evt_account_key(e->account, key);
+		if (strcmp(key, sc->explain) == 0)
+			sc->explained++;
+	}
 }
 
 /* Settings for the detectors from --config and -o, in that order. */
@@ -76,12 +84,12 @@ cli_det_conf(struct det_conf *c, const char *config, char **opts, size_t nopts)
 		msg_panic("invalid detector defaults");
 	if (config != NULL &&
 	    conf_load_file(det_conf_defs, det_conf_ndefs, c, config, err, sizeof(err)) < 0) {
-		msg_warn("%s", err);
+		msg_error("%s", err);
 		return -1;
 	}
 	for (i = 0; i < nopts; i++)
 		if (conf_set(det_conf_defs, det_conf_ndefs, c, opts[i], err, sizeof(err)) < 0) {
-			msg_warn("%s", err);
+			msg_error("%s", err);
 			return -1;
 		}
 	return 0;
@@ -167,9 +175,12 @@ cmd_scan(int argc, char **argv)
 	}
 	mem_free(opts);
 
+	memset(&sc, 0, sizeof(sc));
 	sc.det = det_new(&conf, NULL, NULL);
-	if (explain != NULL)
+	if (explain != NULL) {
 		det_explain(sc.det, explain, stdout);
+		evt_account_key(explain, sc.explain);
+	}
 	rc = pipe_run(argv + optind, (size_t)(argc - optind), &popts, scan_sink, &sc, &st);
 	det_finish(sc.det);
 	nfs = det_findings(sc.det, &fs);
@@ -191,12 +202,18 @@ cmd_scan(int argc, char **argv)
 			buf_reset(&b);
 		}
 	}
-	if (!json && shown == 0 && explain == NULL)
+	if (!json && shown == 0 && explain == NULL && rc == 0 && !msg_had_error())
 		buf_append_str(&b, "no findings\n");
 	cli_write(b.data, b.len);
 	buf_release(&b);
 	if (fflush(stdout) != 0 && errno != EPIPE)
 		msg_fatal("write to standard output failed");
+	if (explain != NULL && sc.explained == 0) {
+		char pr[LIMIT_ACCOUNT_MAX * 4];
+
+		strv_printable(strv_cstr(explain), pr, sizeof(pr));
+		msg_warn("scan: no events for account \"%.100s\"", pr);
+	}
 	if (popts.verbose) {
 		pipe_print_stats(&st);
 		det_get_stats(sc.det, &ds);

@@ -11,7 +11,8 @@
  *          sticky signals (new SASL mechanism, new country, two countries
  *          at once). Each signal gives points = weight x value/threshold,
  *          0 under the floor, at most the cap; account_compromise fires
- *          when the sum reaches `score`. While a compromise is open the
+ *          when the sum reaches `score`. Then the networks first used in
+ *          the episode are forgotten, and while the compromise is open the
  *          account learns nothing, so the attacker's networks never become
  *          familiar. The episode ends after a quiet window.
  * LIMITS   ACCT_KNOWN networks per account (the least used is replaced),
@@ -270,6 +271,20 @@ compromise_counts(struct finding *f, const struct episode *ep)
 	f->ndrs = ep->ndrs;
 }
 
+/* The compromise is found: networks first used during its episode were
+ * the attacker's, even those used twice; forget them so that they never
+ * become familiar. */
+static void
+forget_episode_nets(struct acct *a)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < a->nknown; i++)
+		if ((a->known[i].flags & KN_FIRST) || a->known[i].first < a->ep->since)
+			a->known[n++] = a->known[i];
+	a->nknown = (uint8_t)n;
+}
+
 /* Judge the episode after an event from an unfamiliar network. */
 static void
 ep_judge(struct det *d, struct acct *a, const char *key)
@@ -295,6 +310,7 @@ ep_judge(struct det *d, struct acct *a, const char *key)
 		if (sv[i].points > 0)
 			f->signals[f->nsignals++] = sv[i];
 	compromise_counts(f, ep);
+	forget_episode_nets(a);
 	ep->inc = f;
 	det_fire(d, f);
 	a->compromised = true;

@@ -15,11 +15,7 @@
 # Exit 77 (skip) without msgen or python3.
 set -u
 . "$(dirname "$0")/lib/common.sh"
-MSGEN=$(dirname "$MS")/msgen
-if [ ! -x "$MSGEN" ]; then
-	echo "SKIP: $MSGEN not built"
-	exit 77
-fi
+need_msgen
 if [ -n "${MS_SANITIZED:-}" ]; then
 	echo "SKIP: memory bounds are not meaningful under AddressSanitizer (shadow memory, quarantine)"
 	exit 77

@@ -8,11 +8,7 @@
 # Usage: sh tests/cli/msgen.sh path/to/mailsentry   (msgen sits beside it)
 set -u
 . "$(dirname "$0")/lib/common.sh"
-MSGEN=$(dirname "$MS")/msgen
-if [ ! -x "$MSGEN" ]; then
-	echo "SKIP: $MSGEN not built"
-	exit 77
-fi
+need_msgen
 export LC_ALL=C
 SCENARIOS="benign incident1 incident2 incident3 lowslow spray brute backscatter mixed"
 

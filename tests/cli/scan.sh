@@ -14,11 +14,7 @@
 # Exit 77 (skip) without msgen or python3.
 set -u
 . "$(dirname "$0")/lib/common.sh"
-MSGEN=$(dirname "$MS")/msgen
-if [ ! -x "$MSGEN" ]; then
-	echo "SKIP: $MSGEN not built"
-	exit 77
-fi
+need_msgen
 if ! command -v python3 >/dev/null 2>&1; then
 	echo "SKIP: python3 is needed for the JSON checks"
 	exit 77

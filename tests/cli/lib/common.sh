@@ -5,6 +5,7 @@
 #   ok MSG          say a check passed
 #   want CODE CMD.. run CMD with stdout in $T/out and stderr in $T/err;
 #                   fail unless it exits with CODE
+#   need_msgen      set MSGEN (the generator beside mailsentry), or skip
 MS=${1:-build/mailsentry}
 case $MS in /*) ;; *) MS=$(pwd)/$MS ;; esac
 T=$(mktemp -d)
@@ -26,4 +27,12 @@ want() {
 	"$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	[ "$rc" -eq "$code" ] || fail "exit $rc, wanted $code: $*"
+}
+
+need_msgen() {
+	MSGEN=$(dirname "$MS")/msgen
+	if [ ! -x "$MSGEN" ]; then
+		echo "SKIP: $MSGEN not built"
+		exit 77
+	fi
 }
