@@ -382,17 +382,11 @@ login_country(struct det *d, struct acct *a, const struct evt *e, bool learn)
 		if (a->countries[i] == cc)
 			seen = true;
 	if (a->ep != NULL) {
-		if (!seen && a->country_logins >= (uint32_t)d->c.country_min_logins) {
-			if (!sticky(d, a->ep->country_at))
-				a->ep->country_since = d->now;
+		if (!seen && a->country_logins >= (uint32_t)d->c.country_min_logins)
 			a->ep->country_at = d->now;
-		}
 		if (a->last_cc != 0 && a->last_cc != cc &&
-		    (int64_t)a->last_cc_at + d->c.far_window >= (int64_t)d->now) {
-			if (!sticky(d, a->ep->far_at))
-				a->ep->far_since = d->now;
+		    (int64_t)a->last_cc_at + d->c.far_window >= (int64_t)d->now)
 			a->ep->far_at = d->now;
-		}
 	}
 	if (!seen && learn) {
 		a->countries[a->ncountries < ACCT_COUNTRIES ? a->ncountries++
@@ -420,11 +414,8 @@ on_login(struct det *d, struct acct *a, const struct evt *e, const char *key)
 		if (!fam)
 			idset_add(&a->ep->ips, iph);
 		if (!fam && bit != 0 && !(a->mechs & bit) &&
-		    a->logins >= (uint32_t)d->c.mech_min_logins) {
-			if (!sticky(d, a->ep->mech_at))
-				a->ep->mech_since = d->now;
+		    a->logins >= (uint32_t)d->c.mech_min_logins)
 			a->ep->mech_at = d->now;
-		}
 	}
 	learn = a->ep == NULL || a->ep->inc == NULL;
 	login_country(d, a, e, learn);
@@ -496,8 +487,6 @@ on_message(struct det *d, struct acct *a, const struct evt *e, const char *key)
 	ep->last = d->now;
 	ep->msgs++;
 	ring_add(&ep->ring, ep_slot(d, d->now), RF_MSGS, 1);
-	if (ep->first_msg == 0)
-		ep->first_msg = d->now;
 	if (e->flags & EVT_HAS_NRCPT) {
 		ep->rcpts += e->nrcpt;
 		ring_add(&ep->ring, ep_slot(d, d->now), RF_RCPTS, e->nrcpt);
@@ -521,8 +510,6 @@ on_delivery(struct det *d, struct acct *a, const struct evt *e, const char *key)
 		ring_add(&ep->ring, slot, RF_OK, 1);
 	} else if (e->status == EVT_STATUS_BOUNCED || e->status == EVT_STATUS_DEFERRED) {
 		ring_add(&ep->ring, slot, RF_FAIL, 1);
-		if (ep->first_fail == 0)
-			ep->first_fail = d->now;
 	}
 	if (ep->rcpts_from_deliveries &&
 	    (e->status == EVT_STATUS_SENT || e->status == EVT_STATUS_BOUNCED)) {

@@ -69,8 +69,6 @@ struct ep_net {
 struct episode {
 	uint32_t since, last;
 	uint32_t mech_at, country_at, far_at;	/* last time the signal fired (sticky for a window) */
-	uint32_t mech_since, country_since, far_since;
-	uint32_t first_msg, first_fail;
 	uint32_t nnets;
 	struct ep_net nets[EP_NETS_MAX];	/* at most nnets used */
 	struct idset ips;
@@ -116,11 +114,10 @@ struct acct {
 struct ipst {
 	uint32_t bf_start, bf_fails;		/* brute-force window */
 	uint32_t sp_start, sp_fails;		/* spray window */
-	uint32_t first_fail, last;
+	uint32_t last;
 	struct idset accts;			/* distinct accounts failed in the spray window */
 	struct idset existing;			/* ... of them, accounts we know */
 	struct finding *brute, *spray;
-	uint32_t total_fails;
 };
 
 /* A failure not yet excused: (IP, account) pair, so that a success of the

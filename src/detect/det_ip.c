@@ -72,7 +72,7 @@ spray_like(const struct det *d, const struct ipst *s)
 }
 
 static void
-judge(struct det *d, struct ipst *s, const struct evt *e, const char *key)
+judge(struct det *d, struct ipst *s, const struct evt *e, const char *key, uint32_t n)
 {
 	struct finding *f;
 
@@ -94,7 +94,7 @@ judge(struct det *d, struct ipst *s, const struct evt *e, const char *key)
 		det_fire(d, f);
 	}
 	if (s->brute != NULL) {
-		s->brute->attempts += e->flags & EVT_HAS_ATTEMPTS && e->attempts > 0 ? e->attempts : 1;
+		s->brute->attempts += n;
 		s->brute->accounts = s->accts.n;
 		det_update(d, s->brute, d->now);
 	} else if ((int64_t)s->bf_fails >= d->c.brute_failures && !spray_like(d, s) &&
@@ -204,7 +204,7 @@ on_failure(struct det *d, const struct evt *e, const char *key, struct acct *a)
 			pair_fails = p->fails;
 		}
 	}
-	judge(d, s, e, key);
+	judge(d, s, e, key, n);
 	if (a != NULL)
 		account_brute(d, s, e, key, a, n, pair_fails);
 }
