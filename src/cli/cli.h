@@ -20,10 +20,6 @@ int cmd_report(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 
-struct det_conf;
-/* Detector settings: defaults, then the file config (may be NULL), then
- * each "name=value" of opts. -1 after saying what is wrong. */
-int cli_det_conf(struct det_conf *c, const char *config, char **opts, size_t nopts);
 
 /* Common options of the log-reading commands. Returns 0, or -1 after
  * printing a usage error. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "detect/det.h"
+#include "serve/settings.h"
 #include "util/mem.h"
 #include "util/msg.h"
 
@@ -41,7 +41,9 @@ cmd_config(int argc, char **argv)
 	char **opts = NULL;
 	size_t nopts = 0;
 	bool defaults = false;
-	struct det_conf conf;
+	struct settings conf;
+	const struct conf_def *defs;
+	size_t ndefs;
 	int c, rc = EXIT_NOTHING;
 
 	while ((c = getopt_long(argc, argv, "dc:o:h", longopts, NULL)) != -1) {
@@ -74,12 +76,13 @@ cmd_config(int argc, char **argv)
 		mem_free(opts);
 		return EXIT_TROUBLE;
 	}
-	if (cli_det_conf(&conf, defaults ? NULL : config, defaults ? NULL : opts,
-			 defaults ? 0 : nopts) < 0)
+	defs = settings_defs(&ndefs);
+	if (settings_load(&conf, defaults ? NULL : config, defaults ? NULL : opts,
+			  defaults ? 0 : nopts) < 0)
 		rc = EXIT_TROUBLE;
 	else
-		conf_print(det_conf_defs, det_conf_ndefs, &conf, stdout, true);
-	conf_free(det_conf_defs, det_conf_ndefs, &conf);
+		conf_print(defs, ndefs, &conf, stdout, true);
+	settings_free(&conf);
 	mem_free(opts);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "detect/det.h"
+#include "serve/settings.h"
 #include "util/buf.h"
 #include "util/mem.h"
 #include "util/msg.h"
@@ -73,28 +74,6 @@ scan_sink(void *arg, const struct evt *e)
 	}
 }
 
-/* Settings for the detectors from --config and -o, in that order. */
-int
-cli_det_conf(struct det_conf *c, const char *config, char **opts, size_t nopts)
-{
-	char err[512];
-	size_t i;
-
-	if (conf_defaults(det_conf_defs, det_conf_ndefs, c) < 0)
-		msg_panic("invalid detector defaults");
-	if (config != NULL &&
-	    conf_load_file(det_conf_defs, det_conf_ndefs, c, config, err, sizeof(err)) < 0) {
-		msg_error("%s", err);
-		return -1;
-	}
-	for (i = 0; i < nopts; i++)
-		if (conf_set(det_conf_defs, det_conf_ndefs, c, opts[i], err, sizeof(err)) < 0) {
-			msg_error("%s", err);
-			return -1;
-		}
-	return 0;
-}
-
 int
 cmd_scan(int argc, char **argv)
 {
@@ -108,7 +87,7 @@ cmd_scan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pipe_opts popts = { 0 };
-	struct det_conf conf;
+	struct settings conf;
 	struct scan_ctx sc;
 	struct pipe_stats st;
 	struct det_stats ds;
@@ -168,15 +147,15 @@ cmd_scan(int argc, char **argv)
 		msg_warn("scan: no input file (use - for standard input)");
 		goto usage;
 	}
-	if (cli_det_conf(&conf, config, opts, nopts) < 0) {
-		conf_free(det_conf_defs, det_conf_ndefs, &conf);
+	if (settings_load(&conf, config, opts, nopts) < 0) {
+		settings_free(&conf);
 		mem_free(opts);
 		return EXIT_TROUBLE;
 	}
 	mem_free(opts);
 
 	memset(&sc, 0, sizeof(sc));
-	sc.det = det_new(&conf, NULL, NULL);
+	sc.det = det_new(&conf.det, NULL, NULL);
 	if (explain != NULL) {
 		det_explain(sc.det, explain, stdout);
 		evt_account_key(explain, sc.explain);
@@ -228,7 +207,7 @@ cmd_scan(int argc, char **argv)
 				 (unsigned long long)ds.dropped_ips);
 	}
 	det_free(&sc.det);
-	conf_free(det_conf_defs, det_conf_ndefs, &conf);
+	settings_free(&conf);
 	if (rc < 0 || msg_had_error())
 		return EXIT_TROUBLE;
 	return shown > 0 ? EXIT_FINDINGS : EXIT_NOTHING;

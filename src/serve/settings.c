@@ -1,0 +1,162 @@
+/* settings.c - the daemon's settings table, merged with the detectors' */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/settings.h"
+#include "util/mem.h"
+#include "util/msg.h"
+
+#define S(field) (offsetof(struct settings, srv) + offsetof(struct srv_conf, field))
+
+static const struct conf_def srv_defs[] = {
+	/* where it listens and keeps its state */
+	{ "policy_listen", CONF_STR, "inet:127.0.0.1:10040", S(policy_listen), 0, 0,
+	  "Postfix policy service: inet:HOST:PORT or unix:/PATH (main.cf: check_policy_service "
+	  "with the same address). Empty: no policy service." },
+	{ "authpolicy_listen", CONF_STR, "inet:127.0.0.1:10041", S(authpolicy_listen), 0, 0,
+	  "Dovecot auth policy service (HTTP): inet:HOST:PORT or unix:/PATH. Empty: off." },
+	{ "metrics_listen", CONF_STR, "inet:127.0.0.1:10042", S(metrics_listen), 0, 0,
+	  "Prometheus metrics (HTTP GET /metrics): inet:HOST:PORT. Empty: off." },
+	{ "state_dir", CONF_STR, "/var/lib/mailsentry", S(state_dir), 0, 0,
+	  "Durable state: locks, incidents, the audit trail, log positions (SQLite)." },
+	{ "control_socket", CONF_STR, "", S(control_socket), 0, 0,
+	  "Unix socket of the control commands (status, lock, unlock, list, incidents); empty: "
+	  "$state_dir/control.sock. Mode 0600: only its owner may use it." },
+	{ "follow", CONF_STR, "", S(follow), 0, 0,
+	  "Log files to follow live (space-separated), e.g. /var/log/mail.log: they show what "
+	  "policy requests do not (failed logins, deliveries, bounces). Rotation is handled and "
+	  "the position kept across restarts." },
+	{ "redis_url", CONF_STR, "", S(redis_url), 0, 0,
+	  "Shared state for a fleet (redis://HOST:PORT/DB); empty: embedded state only." },
+	{ "shadow", CONF_BOOL, "no", S(shadow), 0, 0,
+	  "yes: decide and record everything, act on nothing (policy answers DUNNO; the audit "
+	  "trail says what would have been done)." },
+	{ "log", CONF_STR, "stderr", S(log), 0, 0, "Where the daemon logs: stderr or syslog." },
+	{ "max_connections", CONF_INT, "10000", S(max_connections), 1, 1000000,
+	  "Concurrent policy and control connections at most; more are refused." },
+	{ "idle_timeout", CONF_DURATION, "5m", S(idle_timeout), 1, 86400,
+	  "A connection idle this long is closed (Postfix reconnects when it needs to)." },
+	/* policy answers */
+	{ "locked_action", CONF_STR,
+	  "REJECT 5.7.1 account suspended: suspected compromise; contact the postmaster",
+	  S(locked_action), 0, 0, "Answer to mail from a locked account." },
+	{ "suspect_action", CONF_STR, "", S(suspect_action), 0, 0,
+	  "Answer to mail from an account with an open finding that did not lock it (e.g. HOLD "
+	  "to keep it in the queue for review); empty: no special answer." },
+	{ "rate_action", CONF_STR, "DEFER_IF_PERMIT 4.7.1 too much mail from this account; try "
+	  "again later", S(rate_action), 0, 0, "Answer when an account exceeds its rate." },
+	{ "mismatch_action", CONF_STR,
+	  "REJECT 5.7.1 sender address not owned by the authenticated user", S(mismatch_action),
+	  0, 0, "Answer when mismatch_check is on and the sender is not the login." },
+	{ "default_action", CONF_STR, "DUNNO", S(default_action), 0, 0,
+	  "Answer otherwise, and on any internal error: a fault of mailsentry never stops mail." },
+	{ "mismatch_check", CONF_BOOL, "no", S(mismatch_check), 0, 0,
+	  "yes: the envelope sender of authenticated mail must be the login name." },
+	{ "msg_rate", CONF_INT, "300", S(msg_rate), 0, 100000000,
+	  "Messages per account per rate_window; 0: no limit." },
+	{ "rcpt_rate", CONF_INT, "3000", S(rcpt_rate), 0, 1000000000,
+	  "Recipients per account per rate_window; 0: no limit." },
+	{ "rate_window", CONF_DURATION, "1h", S(rate_window), 60, 7 * 86400.0,
+	  "Window of msg_rate and rcpt_rate." },
+	{ "allow_nets_file", CONF_STR, "", S(allow_nets_file), 0, 0,
+	  "Per-account allowed networks (incident 3's allow_nets): lines 'account net...', e.g. "
+	  "'ana@example.org 198.51.100.0/24 2001:db8::/32'; mail of a listed account from "
+	  "elsewhere is refused." },
+	/* actions */
+	{ "lock_on_compromise", CONF_BOOL, "yes", S(lock_on_compromise), 0, 0,
+	  "Lock an account when account_compromise fires with at least lock_score points: its "
+	  "mail is refused (locked_action) until `mailsentry unlock`." },
+	{ "lock_score", CONF_DOUBLE, "1.0", S(lock_score), 0, 100,
+	  "Points of an account_compromise at which the account is locked." },
+	{ "lock_hook", CONF_STR, "", S(lock_hook), 0, 0,
+	  "Program run on a lock, as an argument vector (never a shell), with {account}, "
+	  "{incident}, {reason} substituted, e.g. '/usr/bin/vmoduser -s {account}'." },
+	{ "unlock_hook", CONF_STR, "", S(unlock_hook), 0, 0,
+	  "Program run on `mailsentry unlock`, e.g. '/usr/bin/vmoduser -x {account}'." },
+	{ "purge", CONF_BOOL, "yes", S(purge), 0, 0,
+	  "On a lock, delete the account's queued mail and the NDRs it caused (Postfix: postqueue "
+	  "-j, postsuper -d)." },
+	{ "postfix_config_dir", CONF_STR, "", S(postfix_config_dir), 0, 0,
+	  "Postfix config_directory for postqueue/postsuper -c; empty: the default instance." },
+	{ "postqueue_path", CONF_STR, "/usr/sbin/postqueue", S(postqueue_path), 0, 0,
+	  "The postqueue program." },
+	{ "postsuper_path", CONF_STR, "/usr/sbin/postsuper", S(postsuper_path), 0, 0,
+	  "The postsuper program." },
+	{ "notify", CONF_BOOL, "yes", S(notify), 0, 0,
+	  "Mail notify_to once per incident (later evidence updates the incident, no new mail)." },
+	{ "notify_to", CONF_STR, "postmaster", S(notify_to), 0, 0,
+	  "Who is notified." },
+	{ "sendmail_path", CONF_STR, "/usr/sbin/sendmail", S(sendmail_path), 0, 0,
+	  "The local sendmail program used to notify." },
+	{ "ban_hook", CONF_STR, "", S(ban_hook), 0, 0,
+	  "Program run to ban an attacking IP for ban_time, e.g. '/usr/sbin/nft add element inet "
+	  "mailsentry banned { {ip} timeout {seconds}s }'; empty: no bans." },
+	{ "unban_hook", CONF_STR, "", S(unban_hook), 0, 0, "Program run to lift a ban." },
+	{ "ban_time", CONF_DURATION, "1h", S(ban_time), 60, 365 * 86400.0, "How long a ban lasts." },
+	{ "kick_hook", CONF_STR, "", S(kick_hook), 0, 0,
+	  "Program run on a lock to end the account's live sessions, e.g. '/usr/bin/doveadm kick "
+	  "{account}'." },
+	{ "hook_timeout", CONF_DURATION, "30s", S(hook_timeout), 1, 3600,
+	  "A hook still running after this is killed (and the failure recorded)." },
+};
+
+#define NSRV (sizeof(srv_defs) / sizeof(srv_defs[0]))
+
+const struct conf_def *
+settings_defs(size_t *n)
+{
+	static struct conf_def all[256];
+	static size_t nall;
+
+	if (nall == 0) {
+		if (det_conf_ndefs + NSRV > sizeof(all) / sizeof(all[0]))
+			msg_panic("settings table too small");
+		/* det is the first member of struct settings: its offsets hold. */
+		memcpy(all, det_conf_defs, det_conf_ndefs * sizeof(all[0]));
+		memcpy(all + det_conf_ndefs, srv_defs, sizeof(srv_defs));
+		nall = det_conf_ndefs + NSRV;
+	}
+	*n = nall;
+	return all;
+}
+
+int
+settings_load(struct settings *s, const char *file, char *const *opts, size_t nopts)
+{
+	size_t n, i;
+	const struct conf_def *defs = settings_defs(&n);
+	char err[512];
+
+	if (conf_defaults(defs, n, s) < 0)
+		msg_panic("invalid setting defaults");
+	if (file != NULL && conf_load_file(defs, n, s, file, err, sizeof(err)) < 0) {
+		msg_error("%s", err);
+		return -1;
+	}
+	for (i = 0; i < nopts; i++)
+		if (conf_set(defs, n, s, opts[i], err, sizeof(err)) < 0) {
+			msg_error("%s", err);
+			return -1;
+		}
+	return 0;
+}
+
+void
+settings_free(struct settings *s)
+{
+	size_t n;
+	const struct conf_def *defs = settings_defs(&n);
+
+	conf_free(defs, n, s);
+}
+
+const char *
+settings_control_socket(const struct settings *s, char *buf, size_t size)
+{
+	if (s->srv.control_socket != NULL && s->srv.control_socket[0] != '\0')
+		snprintf(buf, size, "%s", s->srv.control_socket);
+	else
+		snprintf(buf, size, "%s/control.sock", s->srv.state_dir ? s->srv.state_dir : ".");
+	return buf;
+}
