@@ -43,80 +43,108 @@ pipe_skip(struct pipe_stats *st, const struct pipe_opts *o, enum pipe_skip why,
 	}
 }
 
+void
+pipe_feed_init(struct pipe_feed *pf, const char *name, const struct pipe_opts *o,
+	       int64_t mtime, struct corr *corr, pipe_sink *sink, void *arg,
+	       struct pipe_stats *st)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->name = name;
+	pf->o = o;
+	pf->corr = corr;
+	pf->sink = sink;
+	pf->arg = arg;
+	pf->st = st;
+	pf->out = mem_alloc(sizeof(*pf->out));
+	frame_ctx_init(&pf->fctx, name, o->year, mtime);
+}
+
+void
+pipe_feed_free(struct pipe_feed *pf)
+{
+	mem_free(pf->out);
+	pf->out = NULL;
+}
+
+void
+pipe_feed_line(struct pipe_feed *pf, struct strv line, bool toolong)
+{
+	struct pipe_stats *st = pf->st;
+	const struct pipe_opts *o = pf->o;
+	struct parse_out *out = pf->out;
+	struct frame fr;
+	enum parse_result pr;
+	int i;
+
+	pf->lineno++;
+	st->lines++;
+	if (toolong) {
+		pipe_skip(st, o, PIPE_SKIP_TOOLONG, pf->name, pf->lineno, line);
+		return;
+	}
+	if (line.len > 0 && line.p[line.len - 1] == '\r')
+		line.len--;
+	if (line.len == 0)
+		return;
+	if (memchr(line.p, '\0', line.len) != NULL) {
+		pipe_skip(st, o, PIPE_SKIP_BINARY, pf->name, pf->lineno, line);
+		return;
+	}
+	/* Invalid UTF-8 is counted but still parsed: skipping it would
+	 * let an attacker hide failed logins behind one stray byte in a
+	 * user name. Output escapes such bytes as U+FFFD. */
+	if (!utf8_valid(line.p, line.len))
+		st->bad_utf8++;
+	if (frame_line(&pf->fctx, line.p, line.len, &fr) < 0) {
+		pipe_skip(st, o, PIPE_SKIP_UNFRAMED, pf->name, pf->lineno, line);
+		return;
+	}
+	pr = parse_line(&fr, out);
+	switch (pr) {
+	case PARSE_UNKNOWN_PROG:
+		pipe_skip(st, o, PIPE_SKIP_UNKNOWN_PROG, pf->name, pf->lineno, line);
+		return;
+	case PARSE_UNMATCHED:
+		pipe_skip(st, o, PIPE_SKIP_UNMATCHED, pf->name, pf->lineno, line);
+		return;
+	case PARSE_MALFORMED:
+		pipe_skip(st, o, PIPE_SKIP_MALFORMED, pf->name, pf->lineno, line);
+		return;
+	case PARSE_NOEVENT:
+		st->noevent++;
+		return;
+	case PARSE_EVENTS:
+		break;
+	}
+	if (out->n > 0)
+		frame_ctx_anchor(&pf->fctx, &fr, out->ev[0].time);
+	for (i = 0; i < out->n; i++) {
+		if (!corr_event(pf->corr, &out->ev[i]))
+			continue;
+		st->events++;
+		pf->sink(pf->arg, &out->ev[i]);
+	}
+}
+
 static void
 pipe_file(struct in_file *in, const struct pipe_opts *o, struct corr *corr, pipe_sink *sink,
 	  void *arg, struct pipe_stats *st)
 {
-	const char *name = in_file_name(in);
-	struct frame_ctx fctx;
-	struct parse_out *out = mem_alloc(sizeof(*out));
-	uint64_t lineno = 0;
+	struct pipe_feed pf;
 	struct strv line;
 	unsigned flags;
 	int r;
 
-	frame_ctx_init(&fctx, name, o->year, in_file_mtime(in));
-	while ((r = in_file_getline(in, &line, &flags)) > 0) {
-		struct frame fr;
-		enum parse_result pr;
-		int i;
-
-		lineno++;
-		st->lines++;
-		if (flags & IN_LINE_TOOLONG) {
-			pipe_skip(st, o, PIPE_SKIP_TOOLONG, name, lineno, line);
-			continue;
-		}
-		if (line.len > 0 && line.p[line.len - 1] == '\r')
-			line.len--;
-		if (line.len == 0)
-			continue;
-		if (memchr(line.p, '\0', line.len) != NULL) {
-			pipe_skip(st, o, PIPE_SKIP_BINARY, name, lineno, line);
-			continue;
-		}
-		/* Invalid UTF-8 is counted but still parsed: skipping it would
-		 * let an attacker hide failed logins behind one stray byte in a
-		 * user name. Output escapes such bytes as U+FFFD. */
-		if (!utf8_valid(line.p, line.len))
-			st->bad_utf8++;
-		if (frame_line(&fctx, line.p, line.len, &fr) < 0) {
-			pipe_skip(st, o, PIPE_SKIP_UNFRAMED, name, lineno, line);
-			continue;
-		}
-		pr = parse_line(&fr, out);
-		switch (pr) {
-		case PARSE_UNKNOWN_PROG:
-			pipe_skip(st, o, PIPE_SKIP_UNKNOWN_PROG, name, lineno, line);
-			continue;
-		case PARSE_UNMATCHED:
-			pipe_skip(st, o, PIPE_SKIP_UNMATCHED, name, lineno, line);
-			continue;
-		case PARSE_MALFORMED:
-			pipe_skip(st, o, PIPE_SKIP_MALFORMED, name, lineno, line);
-			continue;
-		case PARSE_NOEVENT:
-			st->noevent++;
-			continue;
-		case PARSE_EVENTS:
-			break;
-		}
-		if (out->n > 0)
-			frame_ctx_anchor(&fctx, &fr, out->ev[0].time);
-		for (i = 0; i < out->n; i++) {
-			if (!corr_event(corr, &out->ev[i]))
-				continue;
-			st->events++;
-			sink(arg, &out->ev[i]);
-		}
-	}
+	pipe_feed_init(&pf, in_file_name(in), o, in_file_mtime(in), corr, sink, arg, st);
+	while ((r = in_file_getline(in, &line, &flags)) > 0)
+		pipe_feed_line(&pf, line, (flags & IN_LINE_TOOLONG) != 0);
 	if (r < 0) {
 		/* in_file_error already starts with the file name. */
-		msg_error("%s (at line %" PRIu64 ")", in_file_error(in), lineno + 1);
+		msg_error("%s (at line %" PRIu64 ")", in_file_error(in), pf.lineno + 1);
 		st->files_failed++;
 	}
 	st->bytes += in_file_bytes(in);
-	mem_free(out);
+	pipe_feed_free(&pf);
 }
 
 int

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "core/evt.h"
+#include "frame/frame.h"
+#include "parse/parse.h"
 
 enum pipe_skip {
 	PIPE_SKIP_TOOLONG,	/* over LIMIT_LINE_MAX */
@@ -39,6 +41,28 @@ typedef void pipe_sink(void *arg, const struct evt *e);
 
 int pipe_run(char *const *paths, size_t n, const struct pipe_opts *opts, pipe_sink *sink,
 	     void *arg, struct pipe_stats *st);
+struct corr;
+
+/* One stream of lines (a file, or a followed log) through frame -> parse ->
+ * correlate -> sink, counting what is skipped. */
+struct pipe_feed {
+	const char *name;
+	const struct pipe_opts *o;
+	struct frame_ctx fctx;
+	struct corr *corr;
+	struct parse_out *out;
+	pipe_sink *sink;
+	void *arg;
+	struct pipe_stats *st;
+	uint64_t lineno;
+};
+
+void pipe_feed_init(struct pipe_feed *pf, const char *name, const struct pipe_opts *o,
+		    int64_t mtime, struct corr *corr, pipe_sink *sink, void *arg,
+		    struct pipe_stats *st);
+/* One line without its newline; toolong: it was cut (counted, skipped). */
+void pipe_feed_line(struct pipe_feed *pf, struct strv line, bool toolong);
+void pipe_feed_free(struct pipe_feed *pf);
 /* The counts, as --verbose prints them at the end. */
 void pipe_print_stats(const struct pipe_stats *st);
 const char *pipe_skip_name(enum pipe_skip why);
