@@ -11,7 +11,7 @@ BUILD      ?= build
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps check demo asan fuzz clean accuracy
+.PHONY: all deps check demo asan fuzz clean accuracy e2e
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -43,6 +43,12 @@ fuzz:
 
 accuracy: all
 	python3 bench/accuracy.py --mailsentry $(BUILD)/mailsentry --msgen $(BUILD)/msgen --out bench/ACCURACY.md
+
+# End-to-end tests against real Postfix + Dovecot in a private network
+# namespace (root; installs postfix, dovecot, swaks, pytest if missing).
+e2e: all
+	@sh tools/e2e-deps.sh
+	sh tests/cli/e2e.sh $(BUILD)/mailsentry
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
