@@ -1,8 +1,11 @@
 # mailsentry - top-level make wrapper around CMake + Ninja.
 #
 #   make            build build/mailsentry (installs missing build packages)
-#   make check      build and run every test (unit, corpus, fuzz replay)
-#   make demo       build, generate the bundled incident-1 example, report on it
+#   make check      build and run every test (unit, corpus, fuzz replay, CLI,
+#                   end-to-end against real Postfix + Dovecot)
+#   make demo       build, generate the bundled incident-1 example, scan and report on it
+#   make e2e        the end-to-end tests alone (root, network namespace)
+#   make accuracy   detection accuracy on generated scenarios (bench/ACCURACY.md)
 #   make asan       build and test under AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       build libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make deps       install the Debian packages the build and tests need
@@ -24,6 +27,7 @@ deps:
 	@sh tools/deps.sh
 
 check: all
+	@sh tools/e2e-deps.sh
 	cd $(BUILD) && ctest --output-on-failure
 
 demo: all
@@ -31,6 +35,7 @@ demo: all
 
 asan:
 	@sh tools/deps.sh
+	@sh tools/e2e-deps.sh
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMS_SANITIZE=ON
 	ninja -C build-asan
 	cd build-asan && ctest --output-on-failure
