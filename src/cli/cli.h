@@ -19,6 +19,8 @@ int cmd_events(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_control(int argc, char **argv);
 
 
 /* Common options of the log-reading commands. Returns 0, or -1 after

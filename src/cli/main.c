@@ -20,6 +20,12 @@ static const struct command {
 	{ "report", cmd_report, "per-account forensic summary of mail logs" },
 	{ "scan", cmd_scan, "find compromised accounts and abusive clients in mail logs" },
 	{ "config", cmd_config, "print the settings with their defaults and meaning" },
+	{ "serve", cmd_serve, "run the daemon: Postfix policy service, log follow, locks" },
+	{ "status", cmd_control, "ask the running daemon how it is" },
+	{ "list", cmd_control, "list the locked accounts" },
+	{ "incidents", cmd_control, "list the incidents" },
+	{ "lock", cmd_control, "lock an account: its mail is refused" },
+	{ "unlock", cmd_control, "unlock an account" },
 };
 
 static void

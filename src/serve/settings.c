@@ -89,14 +89,21 @@ static const struct conf_def srv_defs[] = {
 	  "Who is notified." },
 	{ "sendmail_path", CONF_STR, "/usr/sbin/sendmail", S(sendmail_path), 0, 0,
 	  "The local sendmail program used to notify." },
-	{ "ban_hook", CONF_STR, "", S(ban_hook), 0, 0,
-	  "Program run to ban an attacking IP for ban_time, e.g. '/usr/sbin/nft add element inet "
-	  "mailsentry banned { {ip} timeout {seconds}s }'; empty: no bans." },
-	{ "unban_hook", CONF_STR, "", S(unban_hook), 0, 0, "Program run to lift a ban." },
+	{ "notify_from", CONF_STR, "mailsentry", S(notify_from), 0, 0,
+	  "Sender of the notifications." },
+	{ "ban_attackers", CONF_BOOL, "no", S(ban_attackers), 0, 0,
+	  "yes: ban the IPs of brute_force and password_spray findings for ban_time in an "
+	  "nftables set (docs/actions.md shows how to create it)." },
+	{ "nft_path", CONF_STR, "/usr/sbin/nft", S(nft_path), 0, 0, "The nft program." },
+	{ "nft_family", CONF_STR, "inet", S(nft_family), 0, 0, "nftables family of the table." },
+	{ "nft_table", CONF_STR, "mailsentry", S(nft_table), 0, 0, "nftables table." },
+	{ "nft_set_ipv4", CONF_STR, "banned4", S(nft_set_ipv4), 0, 0,
+	  "nftables set of banned IPv4 addresses (type ipv4_addr; flags timeout)." },
+	{ "nft_set_ipv6", CONF_STR, "banned6", S(nft_set_ipv6), 0, 0,
+	  "nftables set of banned IPv6 addresses; empty: IPv6 attackers are not banned." },
 	{ "ban_time", CONF_DURATION, "1h", S(ban_time), 60, 365 * 86400.0, "How long a ban lasts." },
-	{ "kick_hook", CONF_STR, "", S(kick_hook), 0, 0,
-	  "Program run on a lock to end the account's live sessions, e.g. '/usr/bin/doveadm kick "
-	  "{account}'." },
+	{ "doveadm_path", CONF_STR, "", S(doveadm_path), 0, 0,
+	  "doveadm, to end a locked account's IMAP/POP3 sessions (doveadm kick); empty: no kick." },
 	{ "hook_timeout", CONF_DURATION, "30s", S(hook_timeout), 1, 3600,
 	  "A hook still running after this is killed (and the failure recorded)." },
 };

@@ -54,10 +54,15 @@ struct srv_conf {
 	bool notify;
 	char *notify_to;
 	char *sendmail_path;
-	char *ban_hook;
-	char *unban_hook;
+	char *notify_from;
+	char *nft_path;
+	char *nft_family;
+	char *nft_table;
+	char *nft_set_ipv4;
+	char *nft_set_ipv6;
 	int64_t ban_time;
-	char *kick_hook;
+	bool ban_attackers;
+	char *doveadm_path;
 	int64_t hook_timeout;
 };
 

@@ -1,0 +1,96 @@
+/* srv_int.h - the daemon's state, shared by the srv_*.c files */
+#ifndef MS_SRV_INT_H
+#define MS_SRV_INT_H
+
+#include <event2/http.h>
+
+#include "cli/cli_pipe.h"
+#include "act/act.h"
+#include "correlate/corr.h"
+#include "detect/det.h"
+#include "input/in_follow.h"
+#include "policy/pol_decide.h"
+#include "policy/pol_proto.h"
+#include "serve/srv.h"
+#include "store/store.h"
+#include "util/htab.h"
+
+struct follower {
+	struct follow *f;
+	struct pipe_feed pf;
+	char *path;
+	int64_t last_line;	/* time of the last line read */
+};
+
+struct srv_metrics {
+	uint64_t requests, bad_requests, answers[PV_MAX], shadow_would[PV_MAX];
+	uint64_t findings[FK_MAX], locks, unlocks, errors, connections, refused;
+	uint64_t events_policy, events_log;
+};
+
+struct srv {
+	struct settings set;
+	const char *config;
+	char *const *opts;
+	size_t nopts;
+	struct event_base *base;
+	struct evconnlistener *policy, *control;
+	struct evhttp *metrics;
+	struct event *tick, *ev_hup, *ev_term, *ev_int;
+	struct store *store;
+	struct act *act;
+	struct det *det;
+	struct corr *corr;
+	struct htab *locks;	/* account key -> struct srv_lockent */
+	struct htab *suspects;	/* account key -> (void *)1 */
+	struct htab *incidents;	/* finding id -> struct srv_inc */
+	struct htab *allow;	/* account key -> struct srv_allow */
+	struct pol_conf pc;
+	struct pol_rates *rates;
+	struct pol_req *req;	/* scratch: one request at a time */
+	struct follower *fl;
+	size_t nfl;
+	struct pipe_opts popts;
+	struct pipe_stats pst;
+	struct srv_metrics m;
+	uint64_t nconn;
+	int64_t started, last_save;
+};
+
+#define SRV_ALLOW_MAX 32
+
+struct srv_allow {
+	unsigned n;
+	struct {
+		struct netaddr net;
+		unsigned prefix;
+	} nets[SRV_ALLOW_MAX];
+};
+
+struct srv_lockent {
+	int64_t since, until;
+	uint64_t incident;
+};
+
+/* srv.c */
+int srv_lock(struct srv *s, const char *account, const char *by, const char *reason,
+	     uint64_t incident);
+int srv_unlock(struct srv *s, const char *account, const char *by);
+void srv_audit(struct srv *s, const char *actor, const char *action, const char *subject,
+	       const char *detail, bool dry_run, bool ok);
+/* srv_act.c */
+int srv_act_setup(struct srv *s);
+void srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident);
+void srv_act_ban(struct srv *s, const struct finding *f);
+void srv_act_unlock(struct srv *s, const char *account);
+/* srv_policy.c */
+void srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		       int salen, void *arg);
+void srv_policy_conf(struct srv *s);
+int srv_allow_load(struct srv *s, const char *path);
+/* srv_control.c */
+void srv_control_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			int salen, void *arg);
+void srv_metrics_cb(struct evhttp_request *req, void *arg);
+
+#endif
