@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <event2/bufferevent.h>
+
 #include "serve/srv_int.h"
 #include "util/mem.h"
 #include "util/msg.h"
@@ -105,6 +107,37 @@ srv_unlock(struct srv *s, const char *account, const char *by)
 		srv_act_unlock(s, key);
 	}
 	return r;
+}
+
+struct srv_conn *
+srv_conn_new(struct srv *s, struct bufferevent *bev)
+{
+	struct srv_conn *c = mem_calloc(1, sizeof(*c));
+
+	c->s = s;
+	c->bev = bev;
+	c->next = s->conns;
+	if (s->conns != NULL)
+		s->conns->prev = c;
+	s->conns = c;
+	s->nconn++;
+	return c;
+}
+
+void
+srv_conn_close(struct srv_conn *c)
+{
+	struct srv *s = c->s;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	bufferevent_free(c->bev);
+	s->nconn--;
+	free(c);
 }
 
 static void
@@ -438,6 +471,8 @@ teardown(struct srv *s)
 
 	if (s->nfl > 0 && s->store != NULL)
 		follow_save(s);
+	while (s->conns != NULL)
+		srv_conn_close(s->conns);
 	/* Open findings stay open in the store: a restart continues them
 	 * (store_incident_find_open) rather than closing them at a stop. */
 	for (i = 0; i < s->nfl; i++) {

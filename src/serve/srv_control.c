@@ -19,22 +19,16 @@
 static void
 done_write(struct bufferevent *bev, void *arg)
 {
-	struct srv *s = arg;
-
-	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		bufferevent_free(bev);
-		s->nconn--;
-	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		srv_conn_close(arg);
 }
 
 static void
 ctl_event(struct bufferevent *bev, short what, void *arg)
 {
-	struct srv *s = arg;
-
+	(void)bev;
 	(void)what;
-	bufferevent_free(bev);
-	s->nconn--;
+	srv_conn_close(arg);
 }
 
 static int
@@ -133,16 +127,15 @@ ctl_request(struct srv *s, const char *line, struct evbuffer *out)
 static void
 ctl_read(struct bufferevent *bev, void *arg)
 {
-	struct srv *s = arg;
+	struct srv_conn *c = arg;
+	struct srv *s = c->s;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	size_t n;
 	char *line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
 
 	if (line == NULL) {
-		if (evbuffer_get_length(in) > SRV_CONTROL_LINE_MAX) {
-			bufferevent_free(bev);
-			s->nconn--;
-		}
+		if (evbuffer_get_length(in) > SRV_CONTROL_LINE_MAX)
+			srv_conn_close(c);
 		return;
 	}
 	bufferevent_disable(bev, EV_READ);
@@ -151,7 +144,7 @@ ctl_read(struct bufferevent *bev, void *arg)
 	else
 		ctl_request(s, line, bufferevent_get_output(bev));
 	free(line);
-	bufferevent_setcb(bev, NULL, done_write, ctl_event, s);
+	bufferevent_setcb(bev, NULL, done_write, ctl_event, c);
 }
 
 void
@@ -169,9 +162,8 @@ srv_control_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr
 		evutil_closesocket(fd);
 		return;
 	}
-	s->nconn++;
 	bufferevent_set_timeouts(bev, &tv, &tv);
-	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, s);
+	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, srv_conn_new(s, bev));
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

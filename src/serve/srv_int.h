@@ -28,6 +28,14 @@ struct srv_metrics {
 	uint64_t events_policy, events_log;
 };
 
+/* An open policy or control connection; all are listed so that a stop
+ * frees them. */
+struct srv_conn {
+	struct srv *s;
+	struct bufferevent *bev;
+	struct srv_conn *prev, *next;
+};
+
 struct srv {
 	struct settings set;
 	const char *config;
@@ -54,6 +62,7 @@ struct srv {
 	struct pipe_stats pst;
 	struct srv_metrics m;
 	uint64_t nconn;
+	struct srv_conn *conns;
 	int64_t started, last_save;
 };
 
@@ -78,6 +87,9 @@ int srv_lock(struct srv *s, const char *account, const char *by, const char *rea
 int srv_unlock(struct srv *s, const char *account, const char *by);
 void srv_audit(struct srv *s, const char *actor, const char *action, const char *subject,
 	       const char *detail, bool dry_run, bool ok);
+/* srv.c: connections */
+struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev);
+void srv_conn_close(struct srv_conn *c);
 /* srv_act.c */
 int srv_act_setup(struct srv *s);
 void srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident);

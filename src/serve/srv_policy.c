@@ -143,13 +143,6 @@ srv_policy_conf(struct srv *s)
 }
 
 static void
-conn_close(struct bufferevent *bev, struct srv *s)
-{
-	bufferevent_free(bev);
-	s->nconn--;
-}
-
-static void
 answer(struct srv *s, struct bufferevent *bev, const struct pol_req *r)
 {
 	static const struct pol_state_ops ops_template = { ops_locked, ops_suspected, ops_allowed,
@@ -193,7 +186,8 @@ answer(struct srv *s, struct bufferevent *bev, const struct pol_req *r)
 static void
 conn_read(struct bufferevent *bev, void *arg)
 {
-	struct srv *s = arg;
+	struct srv_conn *c = arg;
+	struct srv *s = c->s;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct pol_req *r = s->req;
 
@@ -211,7 +205,7 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (st != POL_OK) {
 			s->m.bad_requests++;
 			msg_warn("policy: closing a connection: %s (%s)", pol_status_name(st), err);
-			conn_close(bev, s);
+			srv_conn_close(c);
 			return;
 		}
 		s->m.requests++;
@@ -223,8 +217,9 @@ conn_read(struct bufferevent *bev, void *arg)
 static void
 conn_event(struct bufferevent *bev, short what, void *arg)
 {
+	(void)bev;
 	(void)what;
-	conn_close(bev, arg);
+	srv_conn_close(arg);
 }
 
 void
@@ -248,12 +243,11 @@ srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr 
 		evutil_closesocket(fd);
 		return;
 	}
-	s->nconn++;
 	s->m.connections++;
 	tv.tv_sec = s->set.srv.idle_timeout;
 	tv.tv_usec = 0;
 	bufferevent_set_timeouts(bev, &tv, NULL);
 	bufferevent_setwatermark(bev, EV_READ, 0, POL_REQ_MAX * 2);
-	bufferevent_setcb(bev, conn_read, NULL, conn_event, s);
+	bufferevent_setcb(bev, conn_read, NULL, conn_event, srv_conn_new(s, bev));
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
