@@ -524,7 +524,20 @@ srv_run(const char *config, char *const *opts, size_t nopts)
 	s->opts = opts;
 	s->nopts = nopts;
 	s->started = time(NULL);
-	if (settings_load(&s->set, config, opts, nopts) == 0 && setup(s) == 0) {
+	if (settings_load(&s->set, config, opts, nopts) < 0) {
+		settings_free(&s->set);
+		free(s);
+		return 2;
+	}
+	if (strcmp(s->set.srv.log, "syslog") == 0) {
+		msg_set_syslog(true);
+	} else if (strcmp(s->set.srv.log, "stderr") != 0) {
+		msg_error("log: \"%.40s\" is neither stderr nor syslog", s->set.srv.log);
+		settings_free(&s->set);
+		free(s);
+		return 2;
+	}
+	if (setup(s) == 0) {
 		msg_info("ready: policy %s, control %s, %zu followed log(s)%s",
 			 s->set.srv.policy_listen[0] ? s->set.srv.policy_listen : "off",
 			 s->set.srv.control_socket[0] ? s->set.srv.control_socket : "in state_dir",

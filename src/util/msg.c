@@ -4,10 +4,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 
 static const char *msg_progname = "mailsentry";
 static bool msg_error_seen;
 static bool msg_quiet;
+static bool msg_syslog;
+
+void
+msg_set_syslog(bool on)
+{
+	if (on && !msg_syslog)
+		openlog(msg_progname, LOG_PID, LOG_MAIL);
+	msg_syslog = on;
+}
 
 void
 msg_set_progname(const char *name)
@@ -33,6 +43,17 @@ static void msg_vprint(const char *level, const char *fmt, va_list ap)
 static void
 msg_vprint(const char *level, const char *fmt, va_list ap)
 {
+	if (msg_syslog) {
+		char text[2048];
+		int pri = level == NULL			 ? LOG_INFO
+			  : level[0] == 'w'		 ? LOG_WARNING
+			  : level[0] == 'e'		 ? LOG_ERR
+						 : LOG_CRIT;
+
+		vsnprintf(text, sizeof(text), fmt, ap);
+		syslog(pri, "%s%s%s", level ? level : "", level ? ": " : "", text);
+		return;
+	}
 	fflush(stdout);
 	if (level != NULL)
 		fprintf(stderr, "%s: %s: ", msg_progname, level);

@@ -12,6 +12,8 @@
 #define MSG_FMT(a, b) __attribute__((format(printf, a, b)))
 
 void msg_set_progname(const char *name);
+/* Send diagnostics to syslog (facility mail) instead of standard error. */
+void msg_set_syslog(bool on);
 void msg_info(const char *fmt, ...) MSG_FMT(1, 2);
 void msg_warn(const char *fmt, ...) MSG_FMT(1, 2);
 void msg_error(const char *fmt, ...) MSG_FMT(1, 2);
