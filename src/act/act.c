@@ -54,9 +54,9 @@ const struct conf_def act_conf_defs[] = {
 	  "To: of the notification mail." },
 	{ "notify_from", CONF_STR, "mailsentry", A(notify_from), 0, 0,
 	  "From: of the notification mail." },
-	{ "doveadm_path", CONF_STR, "/usr/bin/doveadm", A(doveadm_path), 0, 0,
-	  "Dovecot's doveadm, run as doveadm kick ACCOUNT to end an account's sessions. "
-	  "Empty: no kick." },
+	{ "doveadm_path", CONF_STR, "", A(doveadm_path), 0, 0,
+	  "Dovecot's doveadm (e.g. /usr/bin/doveadm), run as doveadm kick ACCOUNT to end a "
+	  "locked account's sessions. Empty (the default): no kick." },
 };
 
 const size_t act_conf_ndefs = sizeof(act_conf_defs) / sizeof(act_conf_defs[0]);

@@ -63,49 +63,21 @@ static const struct conf_def srv_defs[] = {
 	  "Per-account allowed networks (incident 3's allow_nets): lines 'account net...', e.g. "
 	  "'ana@example.org 198.51.100.0/24 2001:db8::/32'; mail of a listed account from "
 	  "elsewhere is refused." },
-	/* actions */
+	/* when to act */
 	{ "lock_on_compromise", CONF_BOOL, "yes", S(lock_on_compromise), 0, 0,
 	  "Lock an account when account_compromise fires with at least lock_score points: its "
-	  "mail is refused (locked_action) until `mailsentry unlock`." },
+	  "mail is refused (locked_action) until `mailsentry unlock`, and lock_hook, kick, "
+	  "purge and notify run." },
 	{ "lock_score", CONF_DOUBLE, "1.0", S(lock_score), 0, 100,
 	  "Points of an account_compromise at which the account is locked." },
-	{ "lock_hook", CONF_STR, "", S(lock_hook), 0, 0,
-	  "Program run on a lock, as an argument vector (never a shell), with {account}, "
-	  "{incident}, {reason} substituted, e.g. '/usr/bin/vmoduser -s {account}'." },
-	{ "unlock_hook", CONF_STR, "", S(unlock_hook), 0, 0,
-	  "Program run on `mailsentry unlock`, e.g. '/usr/bin/vmoduser -x {account}'." },
 	{ "purge", CONF_BOOL, "yes", S(purge), 0, 0,
 	  "On a lock, delete the account's queued mail and the NDRs it caused (Postfix: postqueue "
 	  "-j, postsuper -d)." },
-	{ "postfix_config_dir", CONF_STR, "", S(postfix_config_dir), 0, 0,
-	  "Postfix config_directory for postqueue/postsuper -c; empty: the default instance." },
-	{ "postqueue_path", CONF_STR, "/usr/sbin/postqueue", S(postqueue_path), 0, 0,
-	  "The postqueue program." },
-	{ "postsuper_path", CONF_STR, "/usr/sbin/postsuper", S(postsuper_path), 0, 0,
-	  "The postsuper program." },
 	{ "notify", CONF_BOOL, "yes", S(notify), 0, 0,
-	  "Mail notify_to once per incident (later evidence updates the incident, no new mail)." },
-	{ "notify_to", CONF_STR, "postmaster", S(notify_to), 0, 0,
-	  "Who is notified." },
-	{ "sendmail_path", CONF_STR, "/usr/sbin/sendmail", S(sendmail_path), 0, 0,
-	  "The local sendmail program used to notify." },
-	{ "notify_from", CONF_STR, "mailsentry", S(notify_from), 0, 0,
-	  "Sender of the notifications." },
+	  "On a lock, mail notify_to (one mail per incident)." },
 	{ "ban_attackers", CONF_BOOL, "no", S(ban_attackers), 0, 0,
-	  "yes: ban the IPs of brute_force and password_spray findings for ban_time in an "
-	  "nftables set (docs/actions.md shows how to create it)." },
-	{ "nft_path", CONF_STR, "/usr/sbin/nft", S(nft_path), 0, 0, "The nft program." },
-	{ "nft_family", CONF_STR, "inet", S(nft_family), 0, 0, "nftables family of the table." },
-	{ "nft_table", CONF_STR, "mailsentry", S(nft_table), 0, 0, "nftables table." },
-	{ "nft_set_ipv4", CONF_STR, "banned4", S(nft_set_ipv4), 0, 0,
-	  "nftables set of banned IPv4 addresses (type ipv4_addr; flags timeout)." },
-	{ "nft_set_ipv6", CONF_STR, "banned6", S(nft_set_ipv6), 0, 0,
-	  "nftables set of banned IPv6 addresses; empty: IPv6 attackers are not banned." },
-	{ "ban_time", CONF_DURATION, "1h", S(ban_time), 60, 365 * 86400.0, "How long a ban lasts." },
-	{ "doveadm_path", CONF_STR, "", S(doveadm_path), 0, 0,
-	  "doveadm, to end a locked account's IMAP/POP3 sessions (doveadm kick); empty: no kick." },
-	{ "hook_timeout", CONF_DURATION, "30s", S(hook_timeout), 1, 3600,
-	  "A hook still running after this is killed (and the failure recorded)." },
+	  "yes: ban the IPs of brute_force and password_spray findings for ban_time in the "
+	  "nftables sets (docs/actions.md shows how to create them)." },
 };
 
 #define NSRV (sizeof(srv_defs) / sizeof(srv_defs[0]))
@@ -115,14 +87,19 @@ settings_defs(size_t *n)
 {
 	static struct conf_def all[256];
 	static size_t nall;
+	size_t i;
 
 	if (nall == 0) {
-		if (det_conf_ndefs + NSRV > sizeof(all) / sizeof(all[0]))
+		if (det_conf_ndefs + NSRV + act_conf_ndefs > sizeof(all) / sizeof(all[0]))
 			msg_panic("settings table too small");
 		/* det is the first member of struct settings: its offsets hold. */
 		memcpy(all, det_conf_defs, det_conf_ndefs * sizeof(all[0]));
 		memcpy(all + det_conf_ndefs, srv_defs, sizeof(srv_defs));
 		nall = det_conf_ndefs + NSRV;
+		for (i = 0; i < act_conf_ndefs; i++) {
+			all[nall] = act_conf_defs[i];
+			all[nall++].offset += offsetof(struct settings, act);
+		}
 	}
 	*n = nall;
 	return all;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "act/act.h"
 #include "core/conf.h"
 #include "detect/det.h"
 
@@ -42,33 +43,18 @@ struct srv_conf {
 	int64_t rcpt_rate;
 	int64_t rate_window;
 	char *allow_nets_file;
-	/* actions */
+	/* when to act (the actions' own settings are in struct act_conf) */
 	bool lock_on_compromise;
 	double lock_score;
-	char *lock_hook;
-	char *unlock_hook;
 	bool purge;
-	char *postfix_config_dir;
-	char *postqueue_path;
-	char *postsuper_path;
 	bool notify;
-	char *notify_to;
-	char *sendmail_path;
-	char *notify_from;
-	char *nft_path;
-	char *nft_family;
-	char *nft_table;
-	char *nft_set_ipv4;
-	char *nft_set_ipv6;
-	int64_t ban_time;
 	bool ban_attackers;
-	char *doveadm_path;
-	int64_t hook_timeout;
 };
 
 struct settings {
 	struct det_conf det;	/* first: det_conf_defs' offsets are valid here */
 	struct srv_conf srv;
+	struct act_conf act;	/* act_conf_defs, shifted by offsetof(struct settings, act) */
 };
 
 const struct conf_def *settings_defs(size_t *n);

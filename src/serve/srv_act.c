@@ -12,27 +12,16 @@
 int
 srv_act_setup(struct srv *s)
 {
-	const struct srv_conf *c = &s->set.srv;
-	struct act_conf ac;
+	struct act_conf ac = s->set.act;
 	char err[512];
 
-	memset(&ac, 0, sizeof(ac));
-	ac.timeout = c->hook_timeout;
-	ac.lock_hook = c->lock_hook;
-	ac.unlock_hook = c->unlock_hook;
-	ac.postqueue_path = c->purge ? c->postqueue_path : "";
-	ac.postsuper_path = c->postsuper_path;
-	ac.postfix_config_dir = c->postfix_config_dir;
-	ac.nft_path = c->ban_attackers ? c->nft_path : "";
-	ac.nft_family = c->nft_family;
-	ac.nft_table = c->nft_table;
-	ac.nft_set_ipv4 = c->nft_set_ipv4;
-	ac.nft_set_ipv6 = c->nft_set_ipv6;
-	ac.ban_time = c->ban_time;
-	ac.sendmail_path = c->notify ? c->sendmail_path : "";
-	ac.notify_to = c->notify_to;
-	ac.notify_from = c->notify_from;
-	ac.doveadm_path = c->doveadm_path;
+	/* the switches of serve turn whole actions off */
+	if (!s->set.srv.purge)
+		ac.postqueue_path = "";
+	if (!s->set.srv.notify)
+		ac.sendmail_path = "";
+	if (!s->set.srv.ban_attackers)
+		ac.nft_path = "";
 	act_free(&s->act);
 	if ((s->act = act_new(&ac, err, sizeof(err))) == NULL) {
 		msg_error("actions: %s", err);
@@ -133,6 +122,6 @@ srv_act_ban(struct srv *s, const struct finding *f)
 	if (f->ip[0] == '\0' || !act_configured(s->act, ACT_BAN))
 		return;
 	snprintf(subject, sizeof(subject), "ip %s", f->ip);
-	act_ban(s->act, f->ip, s->set.srv.ban_time, s->set.srv.shadow, &r);
+	act_ban(s->act, f->ip, s->set.act.ban_time, s->set.srv.shadow, &r);
 	record(s, "ban", subject, &r);
 }
