@@ -179,7 +179,8 @@ on_finding(void *arg, const struct finding *f, enum det_moment m)
 		void **slot;
 		bool created;
 
-		s->m.findings[f->kind]++;
+		if (!s->replaying)
+			s->m.findings[f->kind]++;
 		incident_fill(&inc, f);
 		/* a restart continues the incident it had open */
 		if (store_incident_find_open(s->store, inc.kind, inc.account, inc.ip, &inc) == 0)
@@ -194,8 +195,10 @@ on_finding(void *arg, const struct finding *f, enum det_moment m)
 		si = *slot;
 		si->incident = inc.id;
 		si->written = now;
-		msg_info("finding %s %s%s: incident %llu", inc.kind, f->account, f->ip,
-			 (unsigned long long)inc.id);
+		msg_info("finding %s %s%s: incident %llu%s", inc.kind, f->account, f->ip,
+			 (unsigned long long)inc.id, s->replaying ? " (replay: no action)" : "");
+		if (s->replaying)
+			return;
 		if (f->kind == FK_COMPROMISE && f->account[0] != '\0') {
 			if (s->set.srv.lock_on_compromise && f->score >= s->set.srv.lock_score) {
 				snprintf(reason, sizeof(reason),
@@ -235,7 +238,8 @@ log_event(void *arg, const struct evt *e)
 {
 	struct srv *s = arg;
 
-	s->m.events_log++;
+	if (!s->replaying)
+		s->m.events_log++;
 	det_feed(s->det, e);
 }
 
@@ -263,6 +267,47 @@ follow_save(struct srv *s)
 			s->m.errors++;
 	}
 	s->last_save = time(NULL);
+}
+
+/* After a restart, the detectors' windows are rebuilt from what the
+ * current log file holds before the saved position: its lines go through
+ * the detectors again with actions held back (locks and incidents are in
+ * the store already; a finding reopened here continues its incident). */
+static void
+replay(struct srv *s, struct follower *fl, const struct follow_pos *pos)
+{
+	FILE *fp = fopen(fl->path, "re");
+	char *line = NULL;
+	size_t cap = 0, lines = 0;
+	uint64_t done = 0;
+	ssize_t n;
+	struct stat st;
+	struct pipe_stats counted_apart = { 0 };
+
+	if (fp == NULL)
+		return;
+	if (fstat(fileno(fp), &st) < 0 || (uint64_t)st.st_dev != pos->dev ||
+	    (uint64_t)st.st_ino != pos->ino) {
+		fclose(fp);
+		return;
+	}
+	s->replaying = true;
+	fl->pf.st = &counted_apart;	/* status and metrics count each line once */
+	while (done < pos->offset && (n = getline(&line, &cap, fp)) > 0) {
+		done += (uint64_t)n;
+		if (done > pos->offset)
+			break;	/* a line the follower will read whole */
+		if (line[n - 1] == '\n')
+			n--;
+		pipe_feed_line(&fl->pf, strv_make(line, (size_t)n), n > LIMIT_LINE_MAX);
+		lines++;
+	}
+	s->replaying = false;
+	fl->pf.st = &s->pst;
+	free(line);
+	fclose(fp);
+	msg_info("%s: %zu lines before the saved position replayed into the detectors", fl->path,
+		 lines);
 }
 
 static int
@@ -300,6 +345,8 @@ follow_start(struct srv *s)
 		pipe_feed_init(&fl->pf, fl->path, &s->popts, time(NULL), s->corr, log_event, s,
 			       &s->pst);
 		fl->pf.fctx.quiet = true;
+		if (have)
+			replay(s, fl, &pos);
 		s->nfl++;
 		msg_info("following %s%s", fl->path, have ? " from the saved position" : "");
 	}

@@ -64,6 +64,7 @@ struct srv {
 	uint64_t nconn;
 	struct srv_conn *conns;
 	int64_t started, last_save;
+	bool replaying;		/* rebuilding the detectors' windows: no actions */
 };
 
 #define SRV_ALLOW_MAX 32
