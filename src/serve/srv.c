@@ -182,9 +182,12 @@ on_finding(void *arg, const struct finding *f, enum det_moment m)
 		if (!s->replaying)
 			s->m.findings[f->kind]++;
 		incident_fill(&inc, f);
-		/* a restart continues the incident it had open */
+		/* a restart continues the incident it had open; a replay opens
+		 * none (what it finds again was recorded the first time) */
 		if (store_incident_find_open(s->store, inc.kind, inc.account, inc.ip, &inc) == 0)
 			incident_fill(&inc, f);
+		else if (s->replaying)
+			return;
 		if (store_incident_put(s->store, &inc) < 0) {
 			s->m.errors++;
 			msg_warn("incident: %s", store_error(s->store));
