@@ -21,6 +21,20 @@ cli_parse_year(const char *arg, int *year)
 	return 0;
 }
 
+int
+cli_parse_format(const char *arg, bool *json)
+{
+	if (strcmp(arg, "json") == 0) {
+		*json = true;
+	} else if (strcmp(arg, "text") == 0) {
+		*json = false;
+	} else {
+		msg_warn("--format: \"%.20s\" is neither text nor json", arg);
+		return -1;
+	}
+	return 0;
+}
+
 void
 cli_write(const void *p, size_t len)
 {

@@ -137,14 +137,8 @@ cmd_report(int argc, char **argv)
 			accounts[naccounts++] = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "text") == 0) {
-				json = false;
-			} else {
-				msg_warn("--format: \"%.20s\" is neither text nor json", optarg);
+			if (cli_parse_format(optarg, &json) < 0)
 				goto usage;
-			}
 			break;
 		case 'y':
 			if (cli_parse_year(optarg, &popts.year) < 0)

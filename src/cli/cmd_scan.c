@@ -102,14 +102,8 @@ cmd_scan(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:c:o:e:y:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "json") == 0) {
-				json = true;
-			} else if (strcmp(optarg, "text") == 0) {
-				json = false;
-			} else {
-				msg_warn("--format: \"%.20s\" is neither text nor json", optarg);
+			if (cli_parse_format(optarg, &json) < 0)
 				goto usage;
-			}
 			break;
 		case 'c':
 			config = optarg;

@@ -438,7 +438,7 @@ load_lock(void *arg, const struct store_lock *l)
 static int
 setup(struct srv *s)
 {
-	char err[512], path[1024];
+	char err[512], path[1024], spec[1100];
 
 	if (s->set.srv.redis_url != NULL && s->set.srv.redis_url[0] != '\0') {
 		msg_error("redis_url: fleet state is not available in this release; leave it empty");
@@ -478,10 +478,11 @@ setup(struct srv *s)
 		msg_error("policy_listen: %s", err);
 		return -1;
 	}
-	snprintf(err, sizeof(err), "unix:%s", settings_control_socket(&s->set, path, sizeof(path)));
-	if ((s->control = srv_listen(s->base, err, 0600, srv_control_accept, s, path,
-				     sizeof(path))) == NULL) {
-		msg_error("control_socket: %s", path);
+	snprintf(spec, sizeof(spec), "unix:%s",
+		 settings_control_socket(&s->set, path, sizeof(path)));
+	if ((s->control = srv_listen(s->base, spec, 0600, srv_control_accept, s, err,
+				     sizeof(err))) == NULL) {
+		msg_error("control_socket: %s", err);
 		return -1;
 	}
 	if (s->set.srv.metrics_listen[0] != '\0') {
