@@ -472,6 +472,8 @@ setup(struct srv *s)
 		msg_error("event_base_new failed");
 		return -1;
 	}
+	if (srv_work_start(s) < 0)
+		return -1;
 	if (s->set.srv.policy_listen[0] != '\0' &&
 	    (s->policy = srv_listen(s->base, s->set.srv.policy_listen, 0666, srv_policy_accept,
 				    s, err, sizeof(err))) == NULL) {
@@ -522,6 +524,7 @@ teardown(struct srv *s)
 
 	if (s->nfl > 0 && s->store != NULL)
 		follow_save(s);
+	srv_work_stop(s);	/* before the store: finished jobs are audited */
 	while (s->conns != NULL)
 		srv_conn_close(s->conns);
 	/* Open findings stay open in the store: a restart continues them
@@ -559,7 +562,7 @@ teardown(struct srv *s)
 	if (s->allow)
 		htab_free(&s->allow, free);
 	store_close(&s->store);
-	act_free(&s->act);
+	srv_act_free(s);
 	if (s->base)
 		event_base_free(s->base);
 	settings_free(&s->set);

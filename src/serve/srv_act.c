@@ -1,18 +1,41 @@
 /* srv_act.c - what the daemon does about a finding: the lock hook, kick,
  *             purge, notify, ban (src/act/), each written to the audit trail
- * SUMMARY  Actions run synchronously from the event loop, each bounded by
- *          hook_timeout. In shadow mode each runs as a dry run: the audit
- *          trail records the command it would have run. */
+ * SUMMARY  The loop builds a job (srv_work.c) with a copy of the finding
+ *          and the actions in use; the worker runs the programs, each
+ *          bounded by hook_timeout; back on the loop, each result is one
+ *          audit record. In shadow mode each runs as a dry run: the audit
+ *          trail records the command it would have run. A job the worker
+ *          could not take (queue full, daemon stopping) is audited as not
+ *          run, never dropped silently. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "serve/srv_int.h"
+#include "util/mem.h"
 #include "util/msg.h"
+
+static void
+actref_release(struct srv_actref **ar)
+{
+	if (*ar != NULL && --(*ar)->refs == 0) {
+		act_free(&(*ar)->a);
+		free(*ar);
+	}
+	*ar = NULL;
+}
+
+void
+srv_act_free(struct srv *s)
+{
+	actref_release(&s->act);
+}
 
 int
 srv_act_setup(struct srv *s)
 {
 	struct act_conf ac = s->set.act;
+	struct act *a;
 	char err[512];
 
 	/* the switches of serve turn whole actions off */
@@ -22,62 +45,63 @@ srv_act_setup(struct srv *s)
 		ac.sendmail_path = "";
 	if (!s->set.srv.ban_attackers)
 		ac.nft_path = "";
-	act_free(&s->act);
-	if ((s->act = act_new(&ac, err, sizeof(err))) == NULL) {
+	srv_act_free(s);
+	if ((a = act_new(&ac, err, sizeof(err))) == NULL) {
 		msg_error("actions: %s", err);
 		return -1;
 	}
+	s->act = mem_calloc(1, sizeof(*s->act));
+	s->act->a = a;
+	s->act->refs = 1;
 	return 0;
 }
 
-static void
-record(struct srv *s, const char *action, const char *subject, const struct act_result *r)
-{
-	char detail[1200];
+/* ------------------------------------------------------------ worker side */
 
-	snprintf(detail, sizeof(detail), "%.900s%s%.250s", r->cmd, r->err[0] ? ": " : "", r->err);
-	srv_audit(s, "detector", action, subject, detail, r->dry_run, r->ok);
-	if (!r->ok)
-		s->m.errors++;
+static struct act_result *
+res_add(struct srv_job *j, const char *action)
+{
+	struct srv_job_res *x = &j->res[j->nres++];
+
+	snprintf(x->action, sizeof(x->action), "%s", action);
+	return &x->r;
 }
 
-/* After a detector's lock: the hook, kick, purge, notify. */
-void
-srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
+/* After a lock: the hook and kick; after a detector's lock also purge and
+ * notify (an administrator's lock is the administrator's own business). */
+static void
+run_lock(struct srv_job *j)
 {
-	bool dry = s->set.srv.shadow;
-	char inc[32], subject[LIMIT_ACCOUNT_MAX + 16];
+	const struct act *a = j->ar->a;
+	const struct finding *f = &j->f;
+	char inc[32];
 	struct act_vars v = { 0 };
-	struct act_result r;
 
-	snprintf(inc, sizeof(inc), "%llu", (unsigned long long)incident);
-	snprintf(subject, sizeof(subject), "account %s", f->account);
+	snprintf(inc, sizeof(inc), "%llu", (unsigned long long)j->incident);
 	v.account = f->account;
-	v.kind = finding_kind_name(f->kind);
-	v.incident = inc;
-	v.reason = "account_compromise";
-	if (act_configured(s->act, ACT_LOCK)) {
-		act_lock(s->act, &v, dry, &r);
-		record(s, "lock_hook", subject, &r);
-	}
-	if (act_configured(s->act, ACT_KICK)) {
-		act_kick(s->act, f->account, dry, &r);
-		record(s, "kick", subject, &r);
-	}
-	if (act_configured(s->act, ACT_PURGE)) {
+	v.kind = j->admin ? "admin" : finding_kind_name(f->kind);
+	v.incident = j->incident != 0 ? inc : "none";
+	v.reason = j->admin ? "locked by the administrator" : "account_compromise";
+	if (act_configured(a, ACT_LOCK))
+		act_lock(a, &v, j->dry, res_add(j, "lock_hook"));
+	if (act_configured(a, ACT_KICK))
+		act_kick(a, f->account, j->dry, res_add(j, "kick"));
+	if (j->admin)
+		return;
+	if (act_configured(a, ACT_PURGE)) {
 		struct act_purge_req q = { 0 };
 		struct act_purge_list l;
+		struct srv_job_res *x = &j->res[j->nres];
 
 		q.account = f->account;
 		q.backscatter = true;
 		q.since = f->first_evidence;
-		act_purge(s->act, &q, dry, &r, &l);
-		record(s, "purge", subject, &r);
-		msg_info("purge %s: %zu message(s) selected, %llu deleted", f->account, l.n,
+		act_purge(a, &q, j->dry, res_add(j, "purge"), &l);
+		snprintf(x->note, sizeof(x->note), "%zu message(s) selected, %llu deleted", l.n,
 			 (unsigned long long)l.deleted);
 		act_purge_list_free(&l);
 	}
-	if (act_configured(s->act, ACT_NOTIFY)) {
+	if (act_configured(a, ACT_NOTIFY)) {
 		struct act_incident ai = { 0 };
 
 		ai.kind = v.kind;
@@ -89,39 +113,130 @@ srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
 		ai.counts[1] = (struct act_count){ "messages", f->messages };
 		ai.counts[2] = (struct act_count){ "recipients", f->recipients };
 		ai.ncounts = 3;
-		ai.actions = dry ? "shadow mode: nothing was done" : "the account is locked";
-		act_notify(s->act, &ai, dry, &r);
-		record(s, "notify", subject, &r);
+		ai.actions = j->dry ? "shadow mode: nothing was done" : "the account is locked";
+		act_notify(a, &ai, j->dry, res_add(j, "notify"));
 	}
 }
 
-/* After an unlock: the unlock hook. */
+static void
+run_unlock(struct srv_job *j)
+{
+	struct act_vars v = { 0 };
+
+	v.account = j->f.account;
+	v.reason = "unlock";
+	act_unlock(j->ar->a, &v, j->dry, res_add(j, "unlock_hook"));
+}
+
+static void
+run_ban(struct srv_job *j)
+{
+	act_ban(j->ar->a, j->f.ip, j->ban_time, j->dry, res_add(j, "ban"));
+}
+
+/* ------------------------------------------------------------ loop side */
+
+static void
+job_done(struct srv *s, struct srv_job *j)
+{
+	char detail[1200];
+	unsigned i;
+
+	if (j->state != SRV_JOB_RAN) {
+		const char *why = j->state == SRV_JOB_REFUSED
+					  ? "not run: the action queue is full or stopping"
+					  : "not run: the daemon stopped first";
+
+		srv_audit(s, j->actor, "actions", j->subject, why, j->dry, false);
+		s->m.errors++;
+	}
+	for (i = 0; i < j->nres; i++) {
+		const struct srv_job_res *x = &j->res[i];
+
+		snprintf(detail, sizeof(detail), "%.900s%s%.250s", x->r.cmd,
+			 x->r.err[0] ? ": " : "", x->r.err);
+		srv_audit(s, j->actor, x->action, j->subject, detail, x->r.dry_run, x->r.ok);
+		if (x->note[0] != '\0')
+			msg_info("%s %s: %s", x->action, j->subject, x->note);
+		if (!x->r.ok)
+			s->m.errors++;
+	}
+	actref_release(&j->ar);
+	free(j);
+}
+
+/* f: the finding acted on, or NULL for an administrator's request about
+ * account (which shadow mode does not hold back). */
+static void
+submit(struct srv *s, void (*run)(struct srv_job *), const struct finding *f,
+       const char *account, uint64_t incident)
+{
+	struct srv_job *j = mem_calloc(1, sizeof(*j));
+
+	j->run = run;
+	j->done = job_done;
+	j->ar = s->act;
+	s->act->refs++;
+	j->admin = f == NULL;
+	j->actor = j->admin ? "admin" : "detector";
+	j->dry = s->set.srv.shadow && !j->admin;
+	j->ban_time = s->set.act.ban_time;
+	j->incident = incident;
+	if (f != NULL)
+		j->f = *f;
+	else
+		snprintf(j->f.account, sizeof(j->f.account), "%s", account);
+	if (j->f.account[0] != '\0')
+		snprintf(j->subject, sizeof(j->subject), "account %s", j->f.account);
+	else
+		snprintf(j->subject, sizeof(j->subject), "ip %s", j->f.ip);
+	srv_work_submit(s, j);
+}
+
+static bool
+any(const struct srv *s, const enum act_kind *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s->act != NULL && i < n; i++)
+		if (act_configured(s->act->a, k[i]))
+			return true;
+	return false;
+}
+
+void
+srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
+{
+	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK, ACT_PURGE, ACT_NOTIFY };
+
+	if (any(s, k, sizeof(k) / sizeof(k[0])))
+		submit(s, run_lock, f, NULL, incident);
+}
+
+void
+srv_act_lock_admin(struct srv *s, const char *account)
+{
+	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK };
+
+	if (any(s, k, sizeof(k) / sizeof(k[0])))
+		submit(s, run_lock, NULL, account, 0);
+}
+
 void
 srv_act_unlock(struct srv *s, const char *account)
 {
-	char subject[LIMIT_ACCOUNT_MAX + 16];
-	struct act_vars v = { 0 };
-	struct act_result r;
+	static const enum act_kind k[] = { ACT_UNLOCK };
 
-	if (!act_configured(s->act, ACT_UNLOCK))
-		return;
-	snprintf(subject, sizeof(subject), "account %s", account);
-	v.account = account;
-	v.reason = "unlock";
-	act_unlock(s->act, &v, s->set.srv.shadow, &r);
-	record(s, "unlock_hook", subject, &r);
+	if (any(s, k, 1))
+		submit(s, run_unlock, NULL, account, 0);
 }
 
 /* A brute-force or spraying IP: ban it when configured. */
 void
 srv_act_ban(struct srv *s, const struct finding *f)
 {
-	char subject[NETADDR_STRLEN + 8];
-	struct act_result r;
+	static const enum act_kind k[] = { ACT_BAN };
 
-	if (f->ip[0] == '\0' || !act_configured(s->act, ACT_BAN))
-		return;
-	snprintf(subject, sizeof(subject), "ip %s", f->ip);
-	act_ban(s->act, f->ip, s->set.act.ban_time, s->set.srv.shadow, &r);
-	record(s, "ban", subject, &r);
+	if (f->ip[0] != '\0' && any(s, k, 1))
+		submit(s, run_ban, f, NULL, 0);
 }

@@ -105,8 +105,10 @@ ctl_request(struct srv *s, const char *line, struct evbuffer *out)
 		} else if (IS("lock")) {
 			if (srv_lock(s, arg, "admin", "locked by the administrator", 0) < 0)
 				evbuffer_add_printf(out, "error %s\n", store_error(s->store));
-			else
+			else {
+				srv_act_lock_admin(s, arg);
 				evbuffer_add_printf(out, "ok\nlocked %s\n", arg);
+			}
 		} else {
 			int r = srv_unlock(s, arg, "admin");
 

@@ -36,6 +36,45 @@ struct srv_conn {
 	struct srv_conn *prev, *next;
 };
 
+/* The actions in use, shared with the jobs that hold them: a reload makes
+ * new ones while queued jobs finish with the old. Counted on the loop's
+ * thread only. */
+struct srv_actref {
+	struct act *a;
+	unsigned refs;
+};
+
+enum srv_job_state { SRV_JOB_QUEUED, SRV_JOB_RAN, SRV_JOB_REFUSED, SRV_JOB_NOT_RUN };
+
+#define SRV_JOB_RES_MAX 6
+
+/* One result of a job for the audit trail. */
+struct srv_job_res {
+	char action[16];		/* "lock_hook", "purge", ... */
+	char note[160];			/* for the daemon's log, may be "" */
+	struct act_result r;
+};
+
+/* A job for the action worker (srv_work.c): run() on the worker thread,
+ * then done() on the loop's thread (also when it never ran: see state). */
+struct srv_job {
+	struct srv_job *next;
+	void (*run)(struct srv_job *j);
+	void (*done)(struct srv *s, struct srv_job *j);
+	enum srv_job_state state;
+	struct srv_actref *ar;
+	bool dry, admin;
+	const char *actor;		/* "detector" or "admin" */
+	struct finding f;		/* the finding acted on; an unlock fills account */
+	uint64_t incident;
+	int64_t ban_time;
+	char subject[LIMIT_ACCOUNT_MAX + 16];
+	unsigned nres;
+	struct srv_job_res res[SRV_JOB_RES_MAX];
+};
+
+struct srv_work;
+
 struct srv {
 	struct settings set;
 	const char *config;
@@ -46,7 +85,8 @@ struct srv {
 	struct evhttp *metrics;
 	struct event *tick, *ev_hup, *ev_term, *ev_int;
 	struct store *store;
-	struct act *act;
+	struct srv_actref *act;	/* NULL until srv_act_setup */
+	struct srv_work *work;
 	struct det *det;
 	struct corr *corr;
 	struct htab *locks;	/* account key -> struct srv_lockent */
@@ -91,9 +131,16 @@ void srv_audit(struct srv *s, const char *actor, const char *action, const char 
 /* srv.c: connections */
 struct srv_conn *srv_conn_new(struct srv *s, struct bufferevent *bev);
 void srv_conn_close(struct srv_conn *c);
+/* srv_work.c */
+int srv_work_start(struct srv *s);
+void srv_work_submit(struct srv *s, struct srv_job *j);
+size_t srv_work_queued(struct srv *s);
+void srv_work_stop(struct srv *s);
 /* srv_act.c */
 int srv_act_setup(struct srv *s);
+void srv_act_free(struct srv *s);
 void srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident);
+void srv_act_lock_admin(struct srv *s, const char *account);
 void srv_act_ban(struct srv *s, const struct finding *f);
 void srv_act_unlock(struct srv *s, const char *account);
 /* srv_policy.c */
