@@ -251,6 +251,7 @@ follow_line(void *arg, const char *line, size_t len)
 {
 	struct follower *fl = arg;
 
+	fl->last_line = time(NULL);
 	pipe_feed_line(&fl->pf, strv_make(line, len), false);
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -169,6 +170,61 @@ srv_control_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
+/* A label value: backslash, double quote and newline escaped; other
+ * control bytes dropped. */
+static void
+label(struct evbuffer *b, const char *v)
+{
+	for (; *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			evbuffer_add_printf(b, "\\%c", *v);
+		else if (*v == '\n')
+			evbuffer_add(b, "\\n", 2);
+		else if ((unsigned char)*v >= 0x20)
+			evbuffer_add(b, v, 1);
+	}
+}
+
+/* How far each followed file is behind: bytes written but not read yet,
+ * and seconds since a line was last read. */
+static void
+follow_metrics(struct srv *s, struct evbuffer *b)
+{
+	int64_t now = time(NULL);
+	size_t i;
+
+	if (s->nfl == 0)
+		return;
+	evbuffer_add_printf(b, "# HELP mailsentry_follow_lag_bytes Bytes of a followed log not "
+			       "read yet.\n# TYPE mailsentry_follow_lag_bytes gauge\n");
+	for (i = 0; i < s->nfl; i++) {
+		struct follow_pos p;
+		struct stat st;
+		uint64_t lag = 0;
+
+		follow_get_pos(s->fl[i].f, &p);
+		if (stat(s->fl[i].path, &st) == 0) {
+			if ((uint64_t)st.st_dev == p.dev && (uint64_t)st.st_ino == p.ino)
+				lag = (uint64_t)st.st_size > p.offset ? (uint64_t)st.st_size - p.offset
+								     : 0;
+			else
+				lag = (uint64_t)st.st_size;	/* rotated: the new file is unread */
+		}
+		evbuffer_add_printf(b, "mailsentry_follow_lag_bytes{file=\"");
+		label(b, s->fl[i].path);
+		evbuffer_add_printf(b, "\"} %" PRIu64 "\n", lag);
+	}
+	evbuffer_add_printf(b, "# HELP mailsentry_follow_idle_seconds Seconds since a line of a "
+			       "followed log was read.\n# TYPE mailsentry_follow_idle_seconds gauge\n");
+	for (i = 0; i < s->nfl; i++) {
+		int64_t since = s->fl[i].last_line ? s->fl[i].last_line : s->started;
+
+		evbuffer_add_printf(b, "mailsentry_follow_idle_seconds{file=\"");
+		label(b, s->fl[i].path);
+		evbuffer_add_printf(b, "\"} %" PRId64 "\n", now > since ? now - since : 0);
+	}
+}
+
 void
 srv_metrics_cb(struct evhttp_request *req, void *arg)
 {
@@ -210,6 +266,11 @@ srv_metrics_cb(struct evhttp_request *req, void *arg)
 			    "\n# TYPE mailsentry_log_lines_total counter\n"
 			    "mailsentry_log_lines_total %" PRIu64 "\n",
 			    htab_count(s->locks), s->m.locks, s->m.errors, s->nconn, s->pst.lines);
+	evbuffer_add_printf(b, "# HELP mailsentry_actions_queued Action jobs waiting for the "
+			       "worker.\n# TYPE mailsentry_actions_queued gauge\n"
+			       "mailsentry_actions_queued %zu\n",
+			    srv_work_queued(s));
+	follow_metrics(s, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4");
 	evhttp_send_reply(req, 200, "OK", b);
