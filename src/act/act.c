@@ -3,7 +3,8 @@
  *          each); act_new checks it once, at config load, so an action
  *          never meets a bad template or path at the moment it is needed.
  *          The act_res_* helpers turn a run into a struct act_result for
- *          the audit trail. purge is act_purge.c, notify act_notify.c. */
+ *          the audit trail. purge is act_purge.c, notify act_notify.c,
+ *          webhook act_webhook.c (which also checks its own settings). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -57,12 +58,21 @@ const struct conf_def act_conf_defs[] = {
 	{ "doveadm_path", CONF_STR, "", A(doveadm_path), 0, 0,
 	  "Dovecot's doveadm (e.g. /usr/bin/doveadm), run as doveadm kick ACCOUNT to end a "
 	  "locked account's sessions. Empty (the default): no kick." },
+	{ "webhook_url", CONF_STR, "", A(webhook_url), 0, 0,
+	  "http:// or https:// URL the notification is POSTed to as a JSON object; a 2xx "
+	  "answer is success. Redirects are not followed. Empty: no webhook." },
+	{ "webhook_header", CONF_STR, "", A(webhook_header), 0, 0,
+	  "One extra header line sent with the webhook, as \"Name: value\" (e.g. "
+	  "\"Authorization: Bearer TOKEN\"); its value is never logged. Empty: none." },
+	{ "webhook_proxy", CONF_STR, "", A(webhook_proxy), 0, 0,
+	  "Proxy for the webhook (http://, https://, socks5:// or socks5h://HOST:PORT). "
+	  "Empty: no proxy; the http_proxy and similar environment variables are ignored." },
 };
 
 const size_t act_conf_ndefs = sizeof(act_conf_defs) / sizeof(act_conf_defs[0]);
 
 static const char *const kind_names[ACT_KIND_COUNT] = {
-	"lock", "unlock", "purge", "ban", "unban", "notify", "kick",
+	"lock", "unlock", "purge", "ban", "unban", "notify", "kick", "webhook",
 };
 
 const char *
@@ -249,6 +259,10 @@ act_new(const struct act_conf *c, char *err, size_t errlen)
 	a->notify_to = dup_or_null(c->notify_to);
 	a->notify_from = dup_or_null(c->notify_from);
 	a->doveadm = dup_or_null(c->doveadm_path);
+	if (act_webhook_setup(a, c, err, errlen) != 0) {
+		act_free(&a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -273,6 +287,10 @@ act_free(struct act **ap)
 	mem_free(a->notify_to);
 	mem_free(a->notify_from);
 	mem_free(a->doveadm);
+	mem_free(a->webhook_url);
+	mem_free(a->webhook_url_shown);
+	mem_free(a->webhook_header);
+	mem_free(a->webhook_proxy);
 	mem_free(a);
 	*ap = NULL;
 }
@@ -294,6 +312,8 @@ act_configured(const struct act *a, enum act_kind k)
 		return a->sendmail != NULL;
 	case ACT_KICK:
 		return a->doveadm != NULL;
+	case ACT_WEBHOOK:
+		return a->webhook_url != NULL;
 	default:
 		return false;
 	}
@@ -357,8 +377,8 @@ act_res_out(struct act_result *r, const char *p, size_t len)
 
 /* Child output for the audit trail: control bytes other than newline and
  * tab escaped, so a hook cannot write terminal escapes into `status`. */
-static void
-res_out_escaped(struct act_result *r, const char *p, size_t len)
+void
+act_res_out_escaped(struct act_result *r, const char *p, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
@@ -410,14 +430,14 @@ act_res_run(struct act_result *r, const struct act_cmd *cmd, const int *ok_codes
 	}
 	r->exit_status = x->exit_status;
 	r->timed_out = x->timed_out;
-	res_out_escaped(r, x->out, x->out_len);
+	act_res_out_escaped(r, x->out, x->out_len);
 	if (x->out_cut)
 		ACT_RES_LIT(r, " [cut]");
 	if (x->err_len > 0) {
 		if (r->out[0] != '\0' && r->out[strlen(r->out) - 1] != '\n')
 			act_res_out(r, "\n", 1);
 		ACT_RES_LIT(r, "[stderr] ");
-		res_out_escaped(r, x->err, x->err_len);
+		act_res_out_escaped(r, x->err, x->err_len);
 		if (x->err_cut)
 			ACT_RES_LIT(r, " [cut]");
 	}

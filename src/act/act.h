@@ -11,9 +11,10 @@
  *             process group. act_spawn/act_proc_step/act_reap are the same
  *             machinery split for an event loop (watch the pidfd and pipes).
  *          3. Actions: lock, unlock, purge (Postfix queue), ban/unban
- *             (nftables set), notify (mail through sendmail), kick
- *             (doveadm). Each fills a struct act_result for the audit trail
- *             and has a dry run that says what it would run and runs nothing.
+ *             (nftables set), notify (mail through sendmail), webhook
+ *             (JSON POSTed with libcurl, act_webhook.c), kick (doveadm).
+ *             Each fills a struct act_result for the audit trail and has a
+ *             dry run that says what it would run and runs nothing.
  *          A struct act is read-only after act_new: actions may run from
  *          several threads at once, each with its own act_result.
  *          Children are waited for by pid: the process must not ignore
@@ -21,7 +22,9 @@
  * LIMITS   ACT_* below; templates ACT_ARGS_MAX words, ACT_ARG_MAX bytes per
  *          expanded argument; child output ACT_CAPTURE_MAX bytes per stream
  *          kept (the rest is read and dropped); postqueue lines
- *          ACT_PQ_LINE_MAX; ACT_PURGE_MAX messages per purge.
+ *          ACT_PQ_LINE_MAX; ACT_PURGE_MAX messages per purge; a
+ *          notification (mail or webhook body) ACT_MAIL_MAX; a webhook
+ *          answer: ACT_WEBHOOK_RESPONSE_MAX read, ACT_CAPTURE_MAX kept.
  * ERRORS   Functions return 0 or -1. Refusals and failures are one line in
  *          err / act_result.err naming the value or program and the reason;
  *          text from logs in them is escaped (strv_printable) and cut. */
@@ -53,6 +56,9 @@
 #define ACT_KILL_GRACE_MS 1000	/* SIGTERM to SIGKILL of a timed-out process group */
 #define ACT_MAIL_MAX 65536	/* a notification mail, headers included */
 #define ACT_TIMEOUT_DEFAULT_MS 60000
+#define ACT_WEBHOOK_URL_MAX 2048	/* bytes of webhook_url, webhook_proxy */
+#define ACT_WEBHOOK_HEADER_MAX 1024	/* bytes of webhook_header */
+#define ACT_WEBHOOK_RESPONSE_MAX 65536	/* answer bytes read before the transfer is stopped */
 
 /* The environment of every child. */
 #define ACT_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
@@ -211,6 +217,9 @@ struct act_conf {
 	char *notify_to;
 	char *notify_from;
 	char *doveadm_path;		/* "" = kick not configured */
+	char *webhook_url;		/* "" = webhook not configured */
+	char *webhook_header;		/* "" = none; else one "Name: value" */
+	char *webhook_proxy;		/* "" = no proxy, whatever the environment says */
 };
 
 extern const struct conf_def act_conf_defs[];
@@ -224,6 +233,7 @@ enum act_kind {
 	ACT_UNBAN,
 	ACT_NOTIFY,
 	ACT_KICK,
+	ACT_WEBHOOK,
 	ACT_KIND_COUNT
 };
 
@@ -238,10 +248,12 @@ const char *act_kind_name(enum act_kind k);	/* "lock", "purge", ... */
 
 /* For the audit trail. ok: the action did what it should (a dry run is ok
  * when it would run). exit_status: of the (last) program, -1 if none ran.
- * cmd: the argv for people (act_argv_render); two programs joined by " | ".
+ * cmd: the argv for people (act_argv_render); two programs joined by " | ";
+ *      for webhook "POST URL".
  * out: what the program printed (stdout, then "[stderr] " and stderr), or
  *      for a dry run what would be run and fed; for purge, the summary and
- *      ids; for notify, the mail (dry run). Cut to fit.
+ *      ids; for notify, the mail (dry run); for webhook "HTTP NNN" and the
+ *      answer, or the body (dry run). Cut to fit.
  * err: "" when ok, else one line: the refusal, "timed out after 30s",
  *      "exited with status 3: <first stderr line>", ... */
 struct act_result {
@@ -367,5 +379,27 @@ int act_notify_format(const struct act *a, const struct act_incident *inc, int64
 /* act_notify_format piped to sendmail_path -t -i. */
 int act_notify(const struct act *a, const struct act_incident *inc, bool dry_run,
 	       struct act_result *r);
+
+/* ------------------------------------------------------------- webhook */
+
+/* The webhook body: one JSON object (docs/actions.md "Webhook"), at most
+ * ACT_MAIL_MAX bytes, always valid JSON and UTF-8 whatever the strings
+ * hold (control bytes escaped, invalid bytes U+FFFD, long text cut at a
+ * character with " [cut]"). host: the "host" member (NULL: null). Refuses
+ * only a missing or malformed kind (ours, not the log's). */
+int act_webhook_format(const struct act_incident *inc, const char *host, struct buf *body,
+		       char *err, size_t errlen);
+/* POST act_webhook_format(inc, gethostname()) to webhook_url with
+ * Content-Type: application/json and webhook_header. ok: an HTTP 2xx
+ * answer within hook_timeout. Blocks (DNS, connect, TLS, the answer):
+ * call it from a worker thread, never from the event loop. Thread-safe.
+ * r->cmd: "POST URL" with the URL's user:password, query and fragment
+ * left out; the header value is never shown. r->out: "HTTP NNN" and the
+ * answer's first bytes (control bytes as \xNN); for a dry run the body,
+ * and nothing is sent. r->exit_status stays -1 (no program runs).
+ * r->err: "HTTP 500 from URL[: first line of the answer]", "timed out
+ * after N ms: POST URL" (timed_out set), "POST URL: <libcurl's error>". */
+int act_webhook(const struct act *a, const struct act_incident *inc, bool dry_run,
+		struct act_result *r);
 
 #endif
