@@ -42,6 +42,17 @@ act_purge_list_free(struct act_purge_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* The null sender (a bounce) as `postqueue -j` lists it: showq writes
+ * Postfix's empty_address_recipient, "MAILER-DAEMON" unless changed, in
+ * place of "". The bare word is no real sender: cleanup qualifies every
+ * envelope sender (@$myorigin). "" is taken too. */
+static bool
+null_sender(const struct act_pq_msg *m)
+{
+	return !m->sender_cut && (m->sender[0] == '\0' ||
+				  strv_eq_nocase(strv_cstr(m->sender), STRV_LIT("MAILER-DAEMON")));
+}
+
 static void
 on_line(void *arg, const char *line, size_t len, bool cut)
 {
@@ -60,7 +71,7 @@ on_line(void *arg, const char *line, size_t len, bool cut)
 	l->scanned++;
 	if (!m.sender_cut && strv_eq_nocase(strv_cstr(m.sender), strv_cstr(s->account)))
 		why = ACT_PURGE_SENDER;
-	else if (s->q->backscatter && m.sender[0] == '\0' && !m.sender_cut && m.rcpt_match &&
+	else if (s->q->backscatter && null_sender(&m) && m.rcpt_match &&
 		 (s->q->since <= 0 || m.arrival_time >= s->q->since))
 		why = ACT_PURGE_BACKSCATTER;
 	else if (s->known != NULL && htab_get(s->known, m.queue_id, strlen(m.queue_id)) != NULL)

@@ -1228,6 +1228,86 @@ test_purge(void **state)
 	drop_act(&a, &c);
 }
 
+/* Bounces as a real Postfix (3.7) lists them: showq shows the null sender
+ * as "MAILER-DAEMON" (empty_address_recipient), never as "". Lines copied
+ * from `postqueue -j` of the e2e harness, ids renamed. */
+static void
+test_purge_postfix_bounces(void **state)
+{
+	const long since = 1795447228;
+	struct act_purge_req q = { .account = "carol@harness.test", .backscatter = true,
+				   .since = since };
+	static const char listing[] =
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"SPAM1\", \"arrival_time\": "
+		"1795447228, \"message_size\": 668, \"forced_expire\": false, \"sender\": "
+		"\"carol@harness.test\", \"recipients\": [{\"address\": \"gone0-0@dead.example\", "
+		"\"delay_reason\": \"host 127.0.0.1[127.0.0.1] said: 450 4.3.0 Error: command "
+		"failed (in reply to RCPT TO command)\"}, {\"address\": \"gone0-1@dead.example\", "
+		"\"delay_reason\": \"host 127.0.0.1[127.0.0.1] said: 450 4.3.0 Error: command "
+		"failed (in reply to RCPT TO command)\"}]}\n"
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"NDR1\", \"arrival_time\": "
+		"1795447228, \"message_size\": 2633, \"forced_expire\": false, \"sender\": "
+		"\"MAILER-DAEMON\", \"recipients\": [{\"address\": \"carol@harness.test\", "
+		"\"delay_reason\": \"host 127.0.0.1[127.0.0.1] said: 450 4.3.0 Error: command "
+		"failed (in reply to RCPT TO command)\"}]}\n"
+		"{\"queue_name\": \"active\", \"queue_id\": \"NDR2\", \"arrival_time\": "
+		"1795447229, \"message_size\": 2631, \"forced_expire\": false, \"sender\": "
+		"\"MAILER-DAEMON\", \"recipients\": [{\"address\": \"Carol@Harness.Test\"}]}\n"
+		/* the user's own bounce, from before the incident: kept */
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"NDROLD\", \"arrival_time\": "
+		"1795447227, \"message_size\": 2487, \"forced_expire\": false, \"sender\": "
+		"\"MAILER-DAEMON\", \"recipients\": [{\"address\": \"carol@harness.test\"}]}\n"
+		/* a bounce to someone else, and a real (qualified) sender: kept */
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"NDRALICE\", \"arrival_time\": "
+		"1795447229, \"message_size\": 2600, \"forced_expire\": false, \"sender\": "
+		"\"MAILER-DAEMON\", \"recipients\": [{\"address\": \"alice@harness.test\"}]}\n"
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"QUALIFIED\", \"arrival_time\": "
+		"1795447229, \"message_size\": 2600, \"forced_expire\": false, \"sender\": "
+		"\"MAILER-DAEMON@harness.test\", \"recipients\": [{\"address\": "
+		"\"carol@harness.test\"}]}\n"
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"ALICE\", \"arrival_time\": "
+		"1795447229, \"message_size\": 520, \"forced_expire\": false, \"sender\": "
+		"\"alice@harness.test\", \"recipients\": [{\"address\": \"late@dead.example\"}]}\n";
+	struct act_purge_list l;
+	struct act_conf c;
+	struct act *a;
+	struct act_result r;
+
+	(void)state;
+	script("postqueue", "cat @D@/queue.jsonl\n");
+	script("postsuper", "cat > @D@/ps.stdin\nn=$(wc -l < @D@/ps.stdin)\n"
+			    "echo \"postsuper: Deleted: $((n)) messages\" >&2\n");
+	write_file("queue.jsonl", listing, sizeof(listing) - 1, 0644);
+	a = make_act(&c, "postqueue_path = @D@/postqueue", "postsuper_path = @D@/postsuper", NULL);
+	rm("ps.stdin");
+	assert_int_equal(act_purge(a, &q, false, &r, &l), 0);
+	if (!r.ok)
+		fail_msg("%s", r.err);
+	assert_int_equal(l.scanned, 7);
+	assert_int_equal(l.malformed, 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.deleted, 3);
+	assert_string_equal(why_of(&l, "SPAM1"), "sender");
+	assert_string_equal(why_of(&l, "NDR1"), "backscatter");
+	assert_string_equal(why_of(&l, "NDR2"), "backscatter");
+	assert_null(why_of(&l, "NDROLD"));
+	assert_null(why_of(&l, "NDRALICE"));
+	assert_null(why_of(&l, "QUALIFIED"));
+	assert_null(why_of(&l, "ALICE"));
+	assert_file("ps.stdin", "SPAM1\nNDR1\nNDR2\n");
+	act_purge_list_free(&l);
+	drop_act(&a, &c);
+
+	/* without backscatter, bounces are not the account's */
+	q.backscatter = false;
+	a = make_act(&c, "postqueue_path = @D@/postqueue", "postsuper_path = @D@/postsuper", NULL);
+	assert_int_equal(act_purge(a, &q, false, &r, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(why_of(&l, "SPAM1"), "sender");
+	act_purge_list_free(&l);
+	drop_act(&a, &c);
+}
+
 static void
 test_purge_failures(void **state)
 {
@@ -1449,6 +1529,7 @@ main(void)
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_pq_parse),
 		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_purge_postfix_bounces),
 		cmocka_unit_test(test_purge_failures),
 		cmocka_unit_test(test_notify),
 	};
