@@ -63,6 +63,34 @@ static const struct conf_def srv_defs[] = {
 	  "Per-account allowed networks (incident 3's allow_nets): lines 'account net...', e.g. "
 	  "'ana@example.org 198.51.100.0/24 2001:db8::/32'; mail of a listed account from "
 	  "elsewhere is refused." },
+	/* Dovecot auth policy (docs/mailsentry-serve.md, "Dovecot auth policy") */
+	{ "authpolicy_api_header", CONF_STR, "", S(authpolicy_api_header), 0, 0,
+	  "The header Dovecot must send (its auth_policy_server_api_header, same syntax), e.g. "
+	  "'Authorization: Bearer SECRET'; without a colon, the value of X-API-Key. Requests "
+	  "without it get 401, with another value 403. Empty: no check." },
+	{ "authpolicy_events", CONF_STR, "auto", S(authpolicy_events), 0, 0,
+	  "Whether Dovecot's login reports go to the detectors as login events: yes, no, or auto "
+	  "(only when no log is followed, since a followed Dovecot log shows the same logins and "
+	  "they would count twice)." },
+	{ "authpolicy_min_hash_bits", CONF_INT, "32", S(authpolicy_min_hash_bits), 1, 512,
+	  "A login with a password hash marked leaked is refused only if the hash has this many "
+	  "bits (4 per hex digit Dovecot sends); shorter hashes match other passwords too and "
+	  "are only recorded. Set Dovecot's auth_policy_hash_truncate to 32 or more." },
+	{ "authpolicy_leaked_time", CONF_DURATION, "30d", S(authpolicy_leaked_time), 0,
+	  3650 * 86400.0,
+	  "How long the password hashes of a compromised account's recent logins are refused "
+	  "(the old password the attackers keep trying); 0: as long as they are remembered." },
+	{ "authpolicy_delay", CONF_DURATION, "0", S(authpolicy_delay), 0, 60,
+	  "Delay (Dovecot's tarpit) for logins from an IP with authpolicy_delay_failures failed "
+	  "logins within brute_force_window; 0: none." },
+	{ "authpolicy_delay_failures", CONF_INT, "10", S(authpolicy_delay_failures), 1,
+	  100000000, "Failed logins of an IP, as Dovecot reports them, that bring authpolicy_delay." },
+	{ "authpolicy_max_accounts", CONF_INT, "100000", S(authpolicy_max_accounts), 1, 100000000,
+	  "Accounts whose recent password hashes are remembered (about 200 bytes each); the least "
+	  "recently seen is forgotten first." },
+	{ "authpolicy_max_ips", CONF_INT, "100000", S(authpolicy_max_ips), 1, 100000000,
+	  "Client IPs remembered as refused or failing; the least recently seen is forgotten "
+	  "first." },
 	/* when to act */
 	{ "lock_on_compromise", CONF_BOOL, "yes", S(lock_on_compromise), 0, 0,
 	  "Lock an account when account_compromise fires with at least lock_score points: its "

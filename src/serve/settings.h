@@ -43,6 +43,15 @@ struct srv_conf {
 	int64_t rcpt_rate;
 	int64_t rate_window;
 	char *allow_nets_file;
+	/* Dovecot auth policy */
+	char *authpolicy_api_header;
+	char *authpolicy_events;	/* auto | yes | no */
+	int64_t authpolicy_min_hash_bits;
+	int64_t authpolicy_leaked_time;
+	int64_t authpolicy_delay;
+	int64_t authpolicy_delay_failures;
+	int64_t authpolicy_max_accounts;
+	int64_t authpolicy_max_ips;
 	/* when to act (the actions' own settings are in struct act_conf) */
 	bool lock_on_compromise;
 	double lock_score;

@@ -218,8 +218,11 @@ on_finding(void *arg, const struct finding *f, enum det_moment m)
 		}
 		if (f->kind == FK_BRUTE || f->kind == FK_SPRAY)
 			srv_act_ban(s, f);
+		srv_authpol_finding(s, f);	/* after the lock: it marks leaked hashes */
 		return;
 	}
+	if (m == DET_UPDATE && !s->replaying)
+		srv_authpol_finding(s, f);	/* an attack going on refreshes its refusal */
 	if (si == NULL)
 		return;
 	if (m == DET_UPDATE && now - si->written < INCIDENT_WRITE_EVERY)
@@ -409,6 +412,8 @@ on_reload(evutil_socket_t sig, short what, void *arg)
 	settings_free(&s->set);
 	s->set = n;
 	srv_policy_conf(s);
+	if (srv_authpol_conf(s) < 0)
+		msg_warn("SIGHUP: authpolicy_events stays as it was");
 	if (srv_act_setup(s) < 0)
 		msg_warn("SIGHUP: the actions are off until the settings are fixed");
 	msg_info("SIGHUP: settings reloaded");
@@ -501,6 +506,8 @@ setup(struct srv *s)
 		}
 		evhttp_set_cb(s->metrics, "/metrics", srv_metrics_cb, s);
 	}
+	if (srv_authpol_setup(s) < 0)
+		return -1;
 	if (follow_start(s) < 0)
 		return -1;
 	s->tick = event_new(s->base, -1, EV_PERSIST, on_tick, s);
@@ -546,6 +553,7 @@ teardown(struct srv *s)
 		event_free(s->ev_int);
 	if (s->metrics)
 		evhttp_free(s->metrics);
+	srv_authpol_free(s);
 	if (s->policy)
 		evconnlistener_free(s->policy);
 	if (s->control)
@@ -593,8 +601,9 @@ srv_run(const char *config, char *const *opts, size_t nopts)
 		return 2;
 	}
 	if (setup(s) == 0) {
-		msg_info("ready: policy %s, control %s, %zu followed log(s)%s",
+		msg_info("ready: policy %s, authpolicy %s, control %s, %zu followed log(s)%s",
 			 s->set.srv.policy_listen[0] ? s->set.srv.policy_listen : "off",
+			 s->set.srv.authpolicy_listen[0] ? s->set.srv.authpolicy_listen : "off",
 			 s->set.srv.control_socket[0] ? s->set.srv.control_socket : "in state_dir",
 			 s->nfl, s->set.srv.shadow ? ", SHADOW mode: no action is taken" : "");
 		event_base_dispatch(s->base);

@@ -273,6 +273,7 @@ srv_metrics_cb(struct evhttp_request *req, void *arg)
 	follow_metrics(s, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4");
+	srv_authpol_metrics(s, b);
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
 }

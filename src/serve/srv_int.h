@@ -74,6 +74,7 @@ struct srv_job {
 };
 
 struct srv_work;
+struct srv_authpol;
 
 struct srv {
 	struct settings set;
@@ -87,6 +88,7 @@ struct srv {
 	struct store *store;
 	struct srv_actref *act;	/* NULL until srv_act_setup */
 	struct srv_work *work;
+	struct srv_authpol *authpol;	/* NULL when authpolicy_listen is empty */
 	struct det *det;
 	struct corr *corr;
 	struct htab *locks;	/* account key -> struct srv_lockent */
@@ -148,6 +150,12 @@ void srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
 		       int salen, void *arg);
 void srv_policy_conf(struct srv *s);
 int srv_allow_load(struct srv *s, const char *path);
+/* srv_authpol.c: the Dovecot auth policy service */
+int srv_authpol_setup(struct srv *s);
+int srv_authpol_conf(struct srv *s);	/* settings (again at SIGHUP) */
+void srv_authpol_finding(struct srv *s, const struct finding *f);	/* at open and update */
+void srv_authpol_metrics(struct srv *s, struct evbuffer *b);
+void srv_authpol_free(struct srv *s);
 /* srv_control.c */
 void srv_control_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 			int salen, void *arg);
