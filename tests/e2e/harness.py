@@ -761,6 +761,28 @@ class Harness:
         return len(self.log_lines(r"\bstatus=sent\b"))
 
     # ---------------------------------------------------------------- sink
+    def start_sink(self, port, defer=None, bounce=None, name=None, timeout=10):
+        """One more smtp-sink on 127.0.0.1:port inside the namespace: a
+        remote server that fails. Route a domain (or one address) to it with
+        postfix_params={"transport_maps": "inline:{ x.example=smtp:[127.0.0.1]:PORT }"}.
+          defer   SMTP commands it answers 4xx (smtp-sink -r), e.g. "rcpt":
+                  Postfix defers those recipients and the message waits in
+                  the deferred queue (retried after minimal_backoff_time,
+                  300 s: for a test, it stays there)
+          bounce  commands it answers 5xx (-f), e.g. "rcpt": Postfix bounces
+                  them, and an NDR (sender <>) goes to the envelope sender
+        It keeps no copy of what it accepts. Waits until it listens; returns
+        the Popen (stopped by stop(), or earlier with stop_process())."""
+        argv = [SMTP_SINK, "-u", "postfix"]
+        if defer:
+            argv += ["-r", defer]
+        if bounce:
+            argv += ["-f", bounce]
+        p = self.popen_in_ns(argv + ["127.0.0.1:%d" % port, "64"],
+                             name=name or "smtp-sink-%d" % port)
+        self.wait_listening([port], timeout)
+        return p
+
     def sink_files(self):
         out = []
         for d, _, files in os.walk(self.sink_dir):
