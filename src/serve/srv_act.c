@@ -67,8 +67,9 @@ res_add(struct srv_job *j, const char *action)
 	return &x->r;
 }
 
-/* After a lock: the hook and kick; after a detector's lock also purge and
- * notify (an administrator's lock is the administrator's own business). */
+/* After a lock: the hook and kick; after a detector's lock also purge,
+ * notify and the webhook (an administrator's lock is the administrator's
+ * own business). */
 static void
 run_lock(struct srv_job *j)
 {
@@ -101,7 +102,7 @@ run_lock(struct srv_job *j)
 			 (unsigned long long)l.deleted);
 		act_purge_list_free(&l);
 	}
-	if (act_configured(a, ACT_NOTIFY)) {
+	if (act_configured(a, ACT_NOTIFY) || act_configured(a, ACT_WEBHOOK)) {
 		struct act_incident ai = { 0 };
 
 		ai.kind = v.kind;
@@ -114,7 +115,10 @@ run_lock(struct srv_job *j)
 		ai.counts[2] = (struct act_count){ "recipients", f->recipients };
 		ai.ncounts = 3;
 		ai.actions = j->dry ? "shadow mode: nothing was done" : "the account is locked";
-		act_notify(a, &ai, j->dry, res_add(j, "notify"));
+		if (act_configured(a, ACT_NOTIFY))
+			act_notify(a, &ai, j->dry, res_add(j, "notify"));
+		if (act_configured(a, ACT_WEBHOOK))
+			act_webhook(a, &ai, j->dry, res_add(j, "webhook"));
 	}
 }
 
@@ -207,7 +211,7 @@ any(const struct srv *s, const enum act_kind *k, size_t n)
 void
 srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
 {
-	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK, ACT_PURGE, ACT_NOTIFY };
+	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK, ACT_PURGE, ACT_NOTIFY, ACT_WEBHOOK };
 
 	if (any(s, k, sizeof(k) / sizeof(k[0])))
 		submit(s, run_lock, f, NULL, incident);
