@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "serve/srv_int.h"
 #include "util/mem.h"
 #include "util/msg.h"
+
+#define SRV_PURGE_AGAIN 10	/* seconds from a lock's purge to the second one */
 
 static void
 actref_release(struct srv_actref **ar)
@@ -67,6 +70,24 @@ res_add(struct srv_job *j, const char *action)
 	return &x->r;
 }
 
+/* The account's queued mail since the first evidence, and the NDRs it
+ * earned. */
+static void
+run_purge(struct srv_job *j)
+{
+	struct act_purge_req q = { 0 };
+	struct act_purge_list l;
+	struct srv_job_res *x = &j->res[j->nres];
+
+	q.account = j->f.account;
+	q.backscatter = true;
+	q.since = j->f.first_evidence;
+	act_purge(j->ar->a, &q, j->dry, res_add(j, "purge"), &l);
+	snprintf(x->note, sizeof(x->note), "%zu message(s) selected, %llu deleted", l.n,
+		 (unsigned long long)l.deleted);
+	act_purge_list_free(&l);
+}
+
 /* After a lock: the hook and kick; after a detector's lock also purge,
  * notify and the webhook (an administrator's lock is the administrator's
  * own business). */
@@ -89,19 +110,8 @@ run_lock(struct srv_job *j)
 		act_kick(a, f->account, j->dry, res_add(j, "kick"));
 	if (j->admin)
 		return;
-	if (act_configured(a, ACT_PURGE)) {
-		struct act_purge_req q = { 0 };
-		struct act_purge_list l;
-		struct srv_job_res *x = &j->res[j->nres];
-
-		q.account = f->account;
-		q.backscatter = true;
-		q.since = f->first_evidence;
-		act_purge(a, &q, j->dry, res_add(j, "purge"), &l);
-		snprintf(x->note, sizeof(x->note), "%zu message(s) selected, %llu deleted", l.n,
-			 (unsigned long long)l.deleted);
-		act_purge_list_free(&l);
-	}
+	if (act_configured(a, ACT_PURGE))
+		run_purge(j);
 	if (act_configured(a, ACT_NOTIFY) || act_configured(a, ACT_WEBHOOK)) {
 		struct act_incident ai = { 0 };
 
@@ -157,11 +167,9 @@ job_done(struct srv *s, struct srv_job *j)
 	for (i = 0; i < j->nres; i++) {
 		const struct srv_job_res *x = &j->res[i];
 
-		snprintf(detail, sizeof(detail), "%.900s%s%.250s", x->r.cmd,
-			 x->r.err[0] ? ": " : "", x->r.err);
+		snprintf(detail, sizeof(detail), "%.800s%s%.250s%s%.140s", x->r.cmd,
+			 x->r.err[0] ? ": " : "", x->r.err, x->note[0] ? ": " : "", x->note);
 		srv_audit(s, j->actor, x->action, j->subject, detail, x->r.dry_run, x->r.ok);
-		if (x->note[0] != '\0')
-			msg_info("%s %s: %s", x->action, j->subject, x->note);
 		if (!x->r.ok)
 			s->m.errors++;
 	}
@@ -173,10 +181,11 @@ job_done(struct srv *s, struct srv_job *j)
  * account (which shadow mode does not hold back). */
 static void
 submit(struct srv *s, void (*run)(struct srv_job *), const struct finding *f,
-       const char *account, uint64_t incident)
+       const char *account, uint64_t incident, int64_t not_before)
 {
 	struct srv_job *j = mem_calloc(1, sizeof(*j));
 
+	j->not_before = not_before;
 	j->run = run;
 	j->done = job_done;
 	j->ar = s->act;
@@ -213,8 +222,14 @@ srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
 {
 	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK, ACT_PURGE, ACT_NOTIFY, ACT_WEBHOOK };
 
-	if (any(s, k, sizeof(k) / sizeof(k[0])))
-		submit(s, run_lock, f, NULL, incident);
+	if (!any(s, k, sizeof(k) / sizeof(k[0])))
+		return;
+	submit(s, run_lock, f, NULL, incident, 0);
+	/* Mail accepted just before the lock can reach the queue after the
+	 * purge listed it (a session still in DATA, an NDR made a moment
+	 * later): a second purge catches those stragglers. */
+	if (act_configured(s->act->a, ACT_PURGE))
+		submit(s, run_purge, f, NULL, incident, time(NULL) + SRV_PURGE_AGAIN);
 }
 
 void
@@ -223,7 +238,7 @@ srv_act_lock_admin(struct srv *s, const char *account)
 	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK };
 
 	if (any(s, k, sizeof(k) / sizeof(k[0])))
-		submit(s, run_lock, NULL, account, 0);
+		submit(s, run_lock, NULL, account, 0, 0);
 }
 
 void
@@ -232,7 +247,7 @@ srv_act_unlock(struct srv *s, const char *account)
 	static const enum act_kind k[] = { ACT_UNLOCK };
 
 	if (any(s, k, 1))
-		submit(s, run_unlock, NULL, account, 0);
+		submit(s, run_unlock, NULL, account, 0, 0);
 }
 
 /* A brute-force or spraying IP: ban it when configured. */
@@ -242,5 +257,5 @@ srv_act_ban(struct srv *s, const struct finding *f)
 	static const enum act_kind k[] = { ACT_BAN };
 
 	if (f->ip[0] != '\0' && any(s, k, 1))
-		submit(s, run_ban, f, NULL, 0);
+		submit(s, run_ban, f, NULL, 0, 0);
 }

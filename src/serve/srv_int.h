@@ -62,6 +62,7 @@ struct srv_job {
 	void (*run)(struct srv_job *j);
 	void (*done)(struct srv *s, struct srv_job *j);
 	enum srv_job_state state;
+	int64_t not_before;		/* run no earlier (seconds since the epoch); 0: at once */
 	struct srv_actref *ar;
 	bool dry, admin;
 	const char *actor;		/* "detector" or "admin" */

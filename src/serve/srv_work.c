@@ -3,7 +3,9 @@
  *          hook_timeout each); the policy service must answer in
  *          microseconds meanwhile. So the event loop only queues a job;
  *          one worker thread runs the jobs in order (a lock's hook before
- *          its purge, a lock before a later unlock), and hands each back
+ *          its purge, a lock before a later unlock; a job may wait for its
+ *          not_before time without holding up those behind it, and at a
+ *          stop it waits no longer), and hands each back
  *          through a pipe, and the loop then writes the audit trail. The
  *          worker touches nothing but its job and the read-only struct act
  *          the job holds; SQLite, the tables and the metrics stay on the
@@ -66,24 +68,51 @@ wake_loop(struct srv_work *w)
 		msg_warn("action worker: waking the loop: %s", strerror(errno));
 }
 
+/* The first job due (any job once stopping), taken off the list; else
+ * NULL with *next_due the earliest not_before of those waiting (0: none). */
+static struct srv_job *
+pick(struct srv_work *w, time_t now, time_t *next_due)
+{
+	struct srv_job **pp, *j;
+
+	*next_due = 0;
+	for (pp = &w->todo; (j = *pp) != NULL; pp = &j->next) {
+		if (w->stopping || j->not_before <= now) {
+			if ((*pp = j->next) == NULL)
+				w->todo_tail = pp;
+			w->queued--;
+			return j;
+		}
+		if (*next_due == 0 || j->not_before < *next_due)
+			*next_due = j->not_before;
+	}
+	return NULL;
+}
+
 static void *
 work_main(void *arg)
 {
 	struct srv_work *w = arg;
 	struct srv_job *j;
+	time_t now, due;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->todo == NULL && !w->stopping)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->todo == NULL)
+		now = time(NULL);
+		if (w->stopping && now > w->deadline)
 			break;
-		if (w->stopping && time(NULL) > w->deadline)
-			break;
-		j = w->todo;
-		if ((w->todo = j->next) == NULL)
-			w->todo_tail = &w->todo;
-		w->queued--;
+		if ((j = pick(w, now, &due)) == NULL) {
+			if (w->stopping)
+				break;
+			if (due != 0) {
+				struct timespec ts = { due, 0 };
+
+				pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+			} else {
+				pthread_cond_wait(&w->cv, &w->mu);
+			}
+			continue;
+		}
 		pthread_mutex_unlock(&w->mu);
 		j->run(j);
 		j->state = SRV_JOB_RAN;
