@@ -5,9 +5,12 @@
  *          to the detectors as an event. A malformed request closes the
  *          connection (answering would desynchronize Postfix, which then
  *          applies its default_action); a connection idle for idle_timeout
- *          is closed. In shadow mode every answer is default_action and
- *          what would have been answered is counted. */
+ *          is closed; a connection over max_connections is accepted and
+ *          closed at once (counted, logged at most once a minute). In shadow
+ *          mode every answer is default_action and what would have been
+ *          answered is counted. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +225,26 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	srv_conn_close(arg);
 }
 
+#define REFUSED_LOG_EVERY 60	/* seconds between two logs of refusals */
+
+/* Over max_connections: closed at once (Postfix applies its default_action
+ * or retries), counted, and said now and then. */
+static void
+refuse(struct srv *s, evutil_socket_t fd)
+{
+	static int64_t logged;
+	int64_t now = time(NULL);
+
+	s->m.refused++;
+	evutil_closesocket(fd);
+	if (logged != 0 && now - logged < REFUSED_LOG_EVERY)
+		return;
+	logged = now;
+	msg_warn("policy: max_connections (%" PRId64 ") reached: a new connection is closed at "
+		 "once (%" PRIu64 " so far; said at most once a minute)",
+		 s->set.srv.max_connections, s->m.refused);
+}
+
 void
 srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		  void *arg)
@@ -233,8 +256,7 @@ srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr 
 	(void)sa;
 	(void)salen;
 	if ((int64_t)s->nconn >= s->set.srv.max_connections) {
-		s->m.refused++;
-		evutil_closesocket(fd);
+		refuse(s, fd);
 		return;
 	}
 	bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
