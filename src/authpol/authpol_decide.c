@@ -505,14 +505,15 @@ authpol_leaked_text(const struct authpol *ap, const char *key, char *out, size_t
 	return n;
 }
 
-/* One decimal number of at most 19 digits at *p, advanced past it. */
+/* One decimal number of at most 18 digits at *p (no overflow), advanced
+ * past it. */
 static bool
 ap_num(const char **p, int64_t *out)
 {
 	int64_t v = 0;
 	int n = 0;
 
-	while (**p >= '0' && **p <= '9' && n < 19) {
+	while (**p >= '0' && **p <= '9' && n < 18) {
 		v = v * 10 + (**p - '0');
 		(*p)++;
 		n++;

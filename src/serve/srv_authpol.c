@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -356,7 +357,7 @@ sa_request(struct evhttp_request *req, void *arg)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *uri = evhttp_request_get_uri(req), *err = NULL, *got;
 	struct evkeyval *kv;
-	unsigned nh = 0;
+	unsigned nh = 0, nkey = 0;
 	size_t len;
 	enum authpol_cmd cmd;
 	char hname[128], shown[80];
@@ -374,6 +375,13 @@ sa_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (sa_api_header(s, hname, sizeof(hname), &want)) {
+		for (kv = hdrs->tqh_first; kv != NULL; kv = kv->next.tqe_next)
+			if (strcasecmp(kv->key, hname) == 0)
+				nkey++;
+		if (nkey > 1) {	/* which one would count? none */
+			sa_error(s, req, 403, "the API header more than once");
+			return;
+		}
 		if ((got = evhttp_find_header(hdrs, hname)) == NULL) {
 			sa_error(s, req, 401, "no API header (authpolicy_api_header)");
 			return;
