@@ -109,7 +109,9 @@ const char *evt_status_name(enum evt_status s);
 enum evt_status evt_status_parse(struct strv word);
 bool evt_is_public(const struct evt *e);
 
-/* Append the event's JSON object (no newline) to b. */
+/* Append the event's JSON object (no newline) to b; when b's max leaves
+ * no room for the longest object an event can give, it is written apart
+ * and appended whole or not at all. */
 void evt_json(const struct evt *e, struct buf *b);
 
 #endif

@@ -47,5 +47,13 @@ void jw_kcstr(struct jw *w, const char *key, const char *s);
 void jw_kint(struct jw *w, const char *key, int64_t v);
 /* Append p escaped as the inside of a JSON string (no quotes). */
 void jw_escape(struct buf *b, const char *p, size_t len);
+/* The same, one piece at a time: what jw_escape does when b cannot take
+ * the worst case (6 bytes per input byte) at once. */
+void jw_escape_bytewise(struct buf *b, const char *p, size_t len);
+/* For writers that reserved the room themselves: escape p into o, which
+ * has room for JW_ESCAPE_ROOM(len) bytes; returns the end (no NUL). */
+#define JW_ESCAPE_LEN_MAX (SIZE_MAX / 8)
+#define JW_ESCAPE_ROOM(len) ((len) * 6 + 8)
+char *jw_escape_raw(char *o, const char *p, size_t len);
 
 #endif
