@@ -2,7 +2,6 @@
 #include "util/netaddr.h"
 
 #include <arpa/inet.h>
-#include <stdio.h>
 #include <string.h>
 
 static int
@@ -66,14 +65,108 @@ netaddr_parse(const char *p, size_t len, struct netaddr *out)
 	return 0;
 }
 
+/* Decimal octet at o, no leading zeros; returns the end. */
+static char *
+netaddr_octet(char *o, unsigned v)
+{
+	if (v >= 100) {
+		*o++ = (char)('0' + v / 100);
+		v %= 100;
+		*o++ = (char)('0' + v / 10);
+	} else if (v >= 10)
+		*o++ = (char)('0' + v / 10);
+	*o++ = (char)('0' + v % 10);
+	return o;
+}
+
+/* The text inet_ntop(AF_INET6) gives, byte for byte (its rules, not RFC
+ * 5952's: the first longest run of two or more zero groups becomes "::";
+ * ::a.b.c.d and ::ffff:a.b.c.d keep a dotted tail), written by hand:
+ * glibc's inet_ntop prints each group with sprintf, some 4,000 instructions
+ * per address, more than parsing the whole log line. */
+static size_t
+netaddr_format6(const uint8_t b[16], char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned words[8];
+	int i, best = -1, bestlen = 0, cur = -1, curlen = 0;
+	char *o = buf;
+
+	for (i = 0; i < 8; i++)
+		words[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	for (i = 0; i < 8; i++) {
+		if (words[i] == 0) {
+			if (cur == -1) {
+				cur = i;
+				curlen = 1;
+			} else
+				curlen++;
+		} else if (cur != -1) {
+			if (best == -1 || curlen > bestlen) {
+				best = cur;
+				bestlen = curlen;
+			}
+			cur = -1;
+		}
+	}
+	if (cur != -1 && (best == -1 || curlen > bestlen)) {
+		best = cur;
+		bestlen = curlen;
+	}
+	if (best != -1 && bestlen < 2)
+		best = -1;
+	for (i = 0; i < 8; i++) {
+		unsigned w = words[i];
+
+		if (best != -1 && i >= best && i < best + bestlen) {
+			if (i == best)
+				*o++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*o++ = ':';
+		if (i == 6 && best == 0 && (bestlen == 6 || (bestlen == 5 && words[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				if (k > 12)
+					*o++ = '.';
+				o = netaddr_octet(o, b[k]);
+			}
+			*o = '\0';
+			return (size_t)(o - buf);
+		}
+		if (w >= 0x1000)
+			*o++ = hex[w >> 12];
+		if (w >= 0x100)
+			*o++ = hex[(w >> 8) & 15];
+		if (w >= 0x10)
+			*o++ = hex[(w >> 4) & 15];
+		*o++ = hex[w & 15];
+	}
+	if (best != -1 && best + bestlen == 8)
+		*o++ = ':';
+	*o = '\0';
+	return (size_t)(o - buf);
+}
+
 size_t
 netaddr_format(const struct netaddr *a, char *buf)
 {
-	if (a->family == 4)
-		return (size_t)snprintf(buf, NETADDR_STRLEN, "%u.%u.%u.%u", a->bytes[0],
-					a->bytes[1], a->bytes[2], a->bytes[3]);
-	if (a->family == 6 && inet_ntop(AF_INET6, a->bytes, buf, NETADDR_STRLEN) != NULL)
-		return strlen(buf);
+	/* By hand, not snprintf("%u.%u.%u.%u"): every event with a client
+	 * address formats it, and printf's machinery cost more than the
+	 * rest of evt_set_ip. */
+	if (a->family == 4) {
+		char *o = buf;
+
+		for (int i = 0; i < 4; i++) {
+			if (i > 0)
+				*o++ = '.';
+			o = netaddr_octet(o, a->bytes[i]);
+		}
+		*o = '\0';
+		return (size_t)(o - buf);
+	}
+	if (a->family == 6)
+		return netaddr_format6(a->bytes, buf);
 	buf[0] = '\0';
 	return 0;
 }
@@ -95,11 +188,13 @@ size_t
 netaddr_format_net(const struct netaddr *a, unsigned prefix, char *buf)
 {
 	struct netaddr m = netaddr_mask(a, prefix);
-	size_t n = netaddr_format(&m, buf);
+	char *o = buf + netaddr_format(&m, buf);
 	unsigned bits = a->family == 4 ? 32 : 128;
 
-	n += (size_t)snprintf(buf + n, 5, "/%u", prefix > bits ? bits : prefix);
-	return n;
+	*o++ = '/';
+	o = netaddr_octet(o, prefix > bits ? bits : prefix);	/* 0..128 */
+	*o = '\0';
+	return (size_t)(o - buf);
 }
 
 uint64_t
