@@ -450,6 +450,7 @@ setup(struct srv *s)
 		msg_error("redis_url: fleet state is not available in this release; leave it empty");
 		return -1;
 	}
+	(void)srv_raise_nofile(s->set.srv.max_connections);	/* says itself when short */
 	if (mkdir(s->set.srv.state_dir, 0700) < 0 && errno != EEXIST) {
 		msg_error("state_dir %.200s: %s", s->set.srv.state_dir, strerror(errno));
 		return -1;

@@ -146,6 +146,8 @@ void srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident);
 void srv_act_lock_admin(struct srv *s, const char *account);
 void srv_act_ban(struct srv *s, const struct finding *f);
 void srv_act_unlock(struct srv *s, const char *account);
+/* srv_net.c */
+int srv_raise_nofile(int64_t max_conns);
 /* srv_policy.c */
 void srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		       int salen, void *arg);

@@ -28,9 +28,6 @@
 #include "util/msg.h"
 #include "util/scan.h"
 
-/* Until srv_int.h declares it (srv.c calls it at setup). */
-int srv_raise_nofile(int64_t max_conns);
-
 #define LISTEN_BACKLOG 4096	/* the kernel caps it at net.core.somaxconn */
 #define ACCEPT_PAUSE_MS 250	/* a listener that cannot accept rests this long */
 #define ACCEPT_LOG_EVERY 60	/* seconds between two logs of accept failures */
