@@ -12,8 +12,8 @@
  *          -i: IDLE more connections are opened first and held open, silent,
  *          during the run; after it each sends one request and must get its
  *          answer within SECONDS (none must have been closed).
- *          -e: every answer must be "action=ACTION" (ACTION followed by a
- *          space or the end of the line).
+ *          -e: every answer must be "action=ACTION" (ACTION in any case,
+ *          followed by a space or the end of the line, as Postfix reads it).
  *          -S, -A: requests of exactly BYTES bytes (an x_pad attribute), and
  *          with ATTRS more attributes (a request has 18 + ATTRS, + 1 with
  *          -S), to try a service's limits.
@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -179,7 +180,7 @@ answer_done(struct run *r, struct conn *c, uint64_t t)
 		size_t el = strlen(r->expect);
 
 		if (c->anslen < 7 + el + 1 || memcmp(c->ans, "action=", 7) != 0 ||
-		    memcmp(c->ans + 7, r->expect, el) != 0 ||
+		    strncasecmp(c->ans + 7, r->expect, el) != 0 ||
 		    (c->ans[7 + el] != ' ' && c->ans[7 + el] != '\n'))
 			r->unexpected++;
 	}
