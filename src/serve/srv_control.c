@@ -266,6 +266,11 @@ srv_metrics_cb(struct evhttp_request *req, void *arg)
 			    "\n# TYPE mailsentry_log_lines_total counter\n"
 			    "mailsentry_log_lines_total %" PRIu64 "\n",
 			    htab_count(s->locks), s->m.locks, s->m.errors, s->nconn, s->pst.lines);
+	evbuffer_add_printf(b, "# HELP mailsentry_connections_refused_total Connections closed "
+			       "at once: max_connections were open.\n"
+			       "# TYPE mailsentry_connections_refused_total counter\n"
+			       "mailsentry_connections_refused_total %" PRIu64 "\n",
+			    s->m.refused);
 	evbuffer_add_printf(b, "# HELP mailsentry_actions_queued Action jobs waiting for the "
 			       "worker.\n# TYPE mailsentry_actions_queued gauge\n"
 			       "mailsentry_actions_queued %zu\n",
