@@ -487,16 +487,41 @@ srv_authpol_finding(struct srv *s, const struct finding *f)
 struct sa_load {
 	struct srv *s;
 	int64_t now;
-	unsigned accounts;
+	unsigned accounts, ips;
 };
 
-/* The leaked hashes saved for the accounts of recent compromise incidents. */
+/* An IP of a brute_force or password_spray incident whose ban_time has not
+ * run out since its last evidence: refused again after a restart. */
+static void
+sa_load_ip(struct sa_load *l, const struct store_incident *i)
+{
+	const char *why = strcmp(i->kind, finding_kind_name(FK_BRUTE)) == 0
+				  ? finding_kind_name(FK_BRUTE)
+				  : finding_kind_name(FK_SPRAY);
+	int64_t t = i->last_evidence > i->detected_at ? i->last_evidence : i->detected_at;
+	struct netaddr ip;
+
+	if (t + l->s->set.act.ban_time <= l->now ||
+	    netaddr_parse(i->ip, strlen(i->ip), &ip) < 0 ||
+	    authpol_refuse_ip(l->s->authpol->ap, &ip, why, t) < 0)
+		return;
+	l->ips++;
+}
+
+/* The leaked hashes saved for the accounts of recent compromise incidents,
+ * and the IPs of recent attacks. */
 static int
 sa_load_incident(void *arg, const struct store_incident *i)
 {
 	struct sa_load *l = arg;
 	char key[LIMIT_ACCOUNT_MAX], k[STORE_KV_KEY_MAX], v[STORE_KV_VALUE_MAX];
 
+	if ((strcmp(i->kind, finding_kind_name(FK_BRUTE)) == 0 ||
+	     strcmp(i->kind, finding_kind_name(FK_SPRAY)) == 0) &&
+	    i->ip[0] != '\0') {
+		sa_load_ip(l, i);
+		return 0;
+	}
 	if (strcmp(i->kind, finding_kind_name(FK_COMPROMISE)) != 0 || i->account[0] == '\0')
 		return 0;
 	evt_account_key(i->account, key);
@@ -531,12 +556,20 @@ srv_authpol_setup(struct srv *s)
 	srv_authpol_conf(s);
 	ld.s = s;
 	ld.now = time(NULL);
-	ld.accounts = 0;
+	ld.accounts = ld.ips = 0;
 	since = c.leaked_time > 0 ? ld.now - c.leaked_time : 0;
-	if (store_each_incident(s->store, since, sa_load_incident, &ld) < 0)
+	if (since > 0 && ld.now - s->set.act.ban_time < since)
+		since = ld.now - s->set.act.ban_time;
+	if (store_each_incident(s->store, since, sa_load_incident, &ld) < 0) {
 		msg_warn("authpolicy: loading leaked hashes: %s", store_error(s->store));
-	else if (ld.accounts > 0)
-		msg_info("authpolicy: leaked password hashes of %u account(s) loaded", ld.accounts);
+	} else {
+		if (ld.accounts > 0)
+			msg_info("authpolicy: leaked password hashes of %u account(s) loaded",
+				 ld.accounts);
+		if (ld.ips > 0)
+			msg_info("authpolicy: %u attacking IP(s) refused again until their ban_time "
+				 "runs out", ld.ips);
+	}
 	l = srv_listen(s->base, s->set.srv.authpolicy_listen, 0666, NULL, NULL, err, sizeof(err));
 	if (l == NULL || (a->http = evhttp_new(s->base)) == NULL ||
 	    evhttp_bind_listener(a->http, l) == NULL) {

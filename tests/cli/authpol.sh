@@ -198,12 +198,16 @@ done
 grep -q 'audit\|refuse' "$T/serve.out" || fail "nothing audited"
 stop
 
-# ---- a restart: the leaked hash is still refused (kept in state_dir)
+# ---- a restart: the leaked hash and the brute-force IP are still refused
 start
 expect "after a restart the old password is still refused" \
 	"$(allow hello@example.com a1b2c3d4 203.0.113.53)" "$LEAKED"
 grep -q "leaked password hashes of 1 account(s) loaded" "$T/serve.out" ||
 	fail "no load message: $(cat "$T/serve.out")"
+expect "after a restart the brute-force IP is still refused" \
+	"$(allow frank@example.org 1111 203.0.113.66)" "$BLOCKED"
+grep -q "1 attacking IP(s) refused again" "$T/serve.out" ||
+	fail "no reload of the refused IPs: $(cat "$T/serve.out")"
 stop
 
 # ---- shadow mode: answers 0, counts what it would have done
