@@ -7,13 +7,24 @@
  * shrinking file never confuses the descriptor's position.
  * buf[0..len) holds the file bytes [rdoff - len, rdoff): an unfinished line
  * of at most LIMIT_LINE_MAX bytes between polls. tail[] keeps the last bytes
- * read, to notice a file truncated and written again past our offset. */
+ * read, to notice a file truncated and written again past our offset.
+ * multilog (the path's name is "current"): when the file we read was renamed
+ * away, the folder is scanned for multilog's rotated names, "@" + 24 hex
+ * digits + ".s" or ".u", which sort by time. The one that is our inode is
+ * where we were; every one sorting after it was rotated away before we ever
+ * opened it (two rotations or more between polls, or while we were stopped):
+ * they are read whole, one after the other, in name order (catch-up mode,
+ * cu_name the one open), before the new "current" is opened. Nothing but the
+ * name being read is kept: each step rescans the folder for the next name. */
 #include "input/in_follow.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -28,6 +39,12 @@ _Static_assert(FOLLOW_BUF_SIZE >= 2 * (LIMIT_LINE_MAX + 1), "follow buffer too s
 /* Looking back for the start of the unfinished last line when starting at
  * the end of a file: past this, the line is skipped as too long. */
 #define FOLLOW_BACK_MAX (1024 * 1024)
+/* multilog's rotated names: "@" + 24 hex digits + ".s" or ".u". */
+#define FOLLOW_ML_NAME_LEN 27
+/* Folder entries one scan looks at; past this the rest is not seen. */
+#define FOLLOW_ML_SCAN_MAX 10000
+/* Rotated files moved through by one poll (follow_pending then says more). */
+#define FOLLOW_ML_FILES_PER_POLL 64
 
 enum follow_cond { FOLLOW_OK, FOLLOW_MISSING, FOLLOW_OPEN_FAILED, FOLLOW_READ_FAILED };
 
@@ -56,6 +73,10 @@ struct follow {
 	char err[512];
 	struct follow_stats st;
 	int ino_fd, wd_dir, wd_file;
+	bool ml;		/* the path's name is "current": multilog rotation */
+	bool cu_active;		/* reading a rotated multilog file, cu_name */
+	bool ml_warned;		/* the old file not found among them: said once */
+	char cu_name[FOLLOW_ML_NAME_LEN + 1];
 };
 
 static int64_t
@@ -176,6 +197,78 @@ follow_tail_add(struct follow *f, const char *p, size_t n)
 	f->tail_len = keep + n;
 }
 
+static bool
+follow_ml_name(const char *s)
+{
+	if (s[0] != '@')
+		return false;
+	for (int i = 1; i <= 24; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	return s[25] == '.' && (s[26] == 's' || s[26] == 'u') && s[27] == '\0';
+}
+
+/* Scans the folder, at most FOLLOW_ML_SCAN_MAX entries, for multilog names.
+ * self != NULL: the one that is the inode dev/ino goes into self (stat of
+ * each name). next != NULL: the smallest sorting after `after` goes into
+ * next. Returns a mask: 1 self found, 2 next found; -1 (errno) when the
+ * folder cannot be read. */
+static int
+follow_ml_scan(struct follow *f, uint64_t dev, uint64_t ino, char *self, const char *after,
+	       char *next)
+{
+	DIR *d;
+	struct dirent *de;
+	int found = 0, dfd;
+	unsigned seen = 0;
+
+	if ((d = opendir(f->dir)) == NULL)
+		return -1;
+	dfd = dirfd(d);
+	while (seen < FOLLOW_ML_SCAN_MAX && (errno = 0, de = readdir(d)) != NULL) {
+		struct stat sb;
+
+		seen++;
+		if (!follow_ml_name(de->d_name))
+			continue;
+		if (next != NULL && strcasecmp(de->d_name, after) > 0 &&
+		    (!(found & 2) || strcasecmp(de->d_name, next) < 0)) {
+			memcpy(next, de->d_name, FOLLOW_ML_NAME_LEN + 1);
+			found |= 2;
+		}
+		if (self != NULL && !(found & 1) &&
+		    fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (uint64_t)sb.st_dev == dev && (uint64_t)sb.st_ino == ino && S_ISREG(sb.st_mode)) {
+			memcpy(self, de->d_name, FOLLOW_ML_NAME_LEN + 1);
+			found |= 1;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The multilog name of dev/ino: 1 (in name), 0 not there or the folder
+ * unreadable. */
+static int
+follow_ml_find(struct follow *f, uint64_t dev, uint64_t ino, char *name)
+{
+	return follow_ml_scan(f, dev, ino, name, NULL, NULL) > 0;
+}
+
+/* Opens name in the path's folder. */
+static int
+follow_ml_open(struct follow *f, const char *name, struct stat *sb)
+{
+	char p[PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/%s", f->dir, name) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return follow_open_file(p, sb);
+}
+
 /* Reading starts at off of the file on fd. */
 static int
 follow_start_at(struct follow *f, uint64_t off)
@@ -226,9 +319,28 @@ static int
 follow_take(struct follow *f, int fd, const struct stat *sb, const struct follow_pos *resume,
 	    bool at_end)
 {
-	uint64_t size = (uint64_t)sb->st_size;
-	char c;
+	uint64_t size;
+	struct stat msb;
+	char c, name[FOLLOW_ML_NAME_LEN + 1];
+	int mfd;
 
+	/* Saved in a multilog "current" since rotated away: resume in it under
+	 * its new name, then read the files after it (catch-up). */
+	if (resume != NULL && f->ml &&
+	    (resume->dev != (uint64_t)sb->st_dev || resume->ino != (uint64_t)sb->st_ino) &&
+	    follow_ml_find(f, resume->dev, resume->ino, name) &&
+	    (mfd = follow_ml_open(f, name, &msb)) >= 0) {
+		if ((uint64_t)msb.st_dev == resume->dev && (uint64_t)msb.st_ino == resume->ino) {
+			close(fd);
+			fd = mfd;
+			sb = &msb;
+			f->cu_active = true;
+			memcpy(f->cu_name, name, sizeof(f->cu_name));
+		} else {
+			close(mfd);	/* renamed again meanwhile */
+		}
+	}
+	size = (uint64_t)sb->st_size;
 	f->fd = fd;
 	f->dev = (uint64_t)sb->st_dev;
 	f->ino = (uint64_t)sb->st_ino;
@@ -270,6 +382,7 @@ follow_open(const char *path, const struct follow_pos *pos, bool from_start)
 		slash[slash == f->dir] = '\0';	/* "/x" -> "/" */
 	}
 	f->fd = f->ino_fd = f->wd_dir = f->wd_file = -1;
+	f->ml = strcmp(slash == NULL ? path : strrchr(path, '/') + 1, "current") == 0;
 	f->buf = mem_alloc(FOLLOW_BUF_SIZE + 1);
 	f->partial_timeout = FOLLOW_PARTIAL_TIMEOUT_MS;
 	if (pos != NULL) {
@@ -439,10 +552,64 @@ follow_unwatch_file(struct follow *f)
 	f->wd_file = -1;
 }
 
+/* Leaves the file read to its end (its unfinished line delivered) for fd,
+ * read from 0. */
+static void
+follow_move(struct follow *f, int fd, const struct stat *sb, follow_line_fn *fn, void *arg)
+{
+	follow_flush(f, fn, arg);
+	follow_unwatch_file(f);
+	close(f->fd);
+	f->st.rotations++;
+	(void)follow_take(f, fd, sb, NULL, false);	/* at 0: reads nothing */
+}
+
+/* Catch-up: cu_name is read to its end. On to the next rotated multilog
+ * file, or, when there is none, to "current", which is opened before the
+ * folder is scanned: a rotation after the scan is then of the file we hold.
+ * 0 moved, -1 stays (current missing or unopenable: tried next poll). */
+static int
+follow_ml_next(struct follow *f, follow_line_fn *fn, void *arg)
+{
+	char next[FOLLOW_ML_NAME_LEN + 1];
+	struct stat sb, csb;
+	int fd, cfd, cerr;
+
+	cfd = follow_open_file(f->path, &csb);
+	cerr = errno;
+	for (;;) {
+		if (follow_ml_scan(f, 0, 0, NULL, f->cu_name, next) != 2)
+			break;
+		memcpy(f->cu_name, next, sizeof(f->cu_name));
+		if ((fd = follow_ml_open(f, next, &sb)) < 0) {
+			if (errno != ENOENT) {	/* removed meanwhile (multilog's n): gone */
+				snprintf(f->err, sizeof(f->err), "%s/%s: %s (skipped)", f->dir,
+					 next, strerror(errno));
+				f->news = true;
+			}
+			continue;
+		}
+		if (cfd >= 0)
+			close(cfd);
+		follow_move(f, fd, &sb, fn, arg);
+		f->st.rotated_read++;
+		return 0;
+	}
+	if (cfd < 0) {
+		follow_note(f, cerr == ENOENT ? FOLLOW_MISSING : FOLLOW_OPEN_FAILED, cerr);
+		return -1;
+	}
+	f->cu_active = false;
+	follow_move(f, cfd, &csb, fn, arg);
+	follow_note(f, FOLLOW_OK, 0);
+	return 0;
+}
+
 /* The path names a new file: move to it once the old one is read. */
 static int
 follow_switch(struct follow *f, follow_line_fn *fn, void *arg)
 {
+	char name[FOLLOW_ML_NAME_LEN + 1];
 	struct stat sb;
 	int fd;
 
@@ -453,6 +620,24 @@ follow_switch(struct follow *f, follow_line_fn *fn, void *arg)
 	if ((uint64_t)sb.st_dev == f->dev && (uint64_t)sb.st_ino == f->ino) {
 		close(fd);	/* renamed back meanwhile */
 		return -1;
+	}
+	if (f->ml) {
+		/* multilog: the files rotated after ours come first. */
+		if (follow_ml_find(f, f->dev, f->ino, name)) {
+			close(fd);
+			f->cu_active = true;
+			memcpy(f->cu_name, name, sizeof(f->cu_name));
+			return follow_ml_next(f, fn, arg);
+		}
+		f->st.rotated_unfound++;
+		if (!f->ml_warned) {
+			f->ml_warned = true;
+			snprintf(f->err, sizeof(f->err),
+				 "%s: the rotated file is not among the @<tai64n> files of %s: "
+				 "files rotated after it, if any, are not read",
+				 f->path, f->dir);
+			f->news = true;
+		}
 	}
 	follow_flush(f, fn, arg);
 	follow_unwatch_file(f);
@@ -476,8 +661,9 @@ follow_first(struct follow *f)
 	}
 	if (follow_take(f, fd, &sb, f->have_resume ? &f->resume : NULL, false) < 0) {
 		follow_read_failed(f, "read");
-		close(fd);
+		close(f->fd);	/* fd, or the rotated file resumed in instead */
 		f->fd = -1;
+		f->cu_active = false;
 		errno = f->cond_errno;
 		return -1;
 	}
@@ -558,7 +744,9 @@ follow_poll(struct follow *f, follow_line_fn *fn, void *arg)
 	perr = stat(f->path, &ps) < 0 ? errno : 0;
 	if (follow_read(f, fn, arg, &budget, &at_end, &grew) < 0)
 		return -1;
-	if (perr != 0) {
+	if (f->cu_active) {
+		/* a rotated file: complete, its successors are looked for below */
+	} else if (perr != 0) {
 		follow_note(f, perr == ENOENT ? FOLLOW_MISSING : FOLLOW_OPEN_FAILED, perr);
 	} else if ((uint64_t)ps.st_dev == f->dev && (uint64_t)ps.st_ino == f->ino) {
 		follow_note(f, FOLLOW_OK, 0);
@@ -567,6 +755,18 @@ follow_poll(struct follow *f, follow_line_fn *fn, void *arg)
 	} else if (ps.st_size == 0) {
 		follow_note(f, FOLLOW_OK, 0);	/* until the writer moves to it */
 	} else if (at_end && follow_switch(f, fn, arg) == 0) {
+		grew = false;
+		if (follow_read(f, fn, arg, &budget, &at_end, &grew) < 0)
+			return -1;
+	}
+	/* Catch-up: each rotated file read whole, then the next, then current. */
+	for (int n = 0; f->cu_active && at_end; n++) {
+		if (n == FOLLOW_ML_FILES_PER_POLL) {
+			f->pending = true;
+			break;
+		}
+		if (follow_ml_next(f, fn, arg) < 0)
+			break;
 		grew = false;
 		if (follow_read(f, fn, arg, &budget, &at_end, &grew) < 0)
 			return -1;

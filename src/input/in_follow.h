@@ -12,6 +12,20 @@
  *            new file is read from offset 0. While the new file is empty the
  *            old one is still followed, so lines the writer adds to it after
  *            the rename are not lost.
+ *          - multilog (the path's last name is "current"): when the file we
+ *            read has been renamed away (and the path is a non-empty other
+ *            file), after draining it the folder is scanned (at most 10000
+ *            entries) for multilog's names, "@" + 24 hex digits + ".s" or
+ *            ".u", which sort by time. The one that is our inode is where we
+ *            were; every one sorting after it was rotated away before we
+ *            opened it (several rotations between two polls): each is read
+ *            whole, in name order, as a rotated file is (an unfinished last
+ *            line delivered), then the new "current" from offset 0. At most
+ *            64 such files per poll (follow_pending then says more is
+ *            waiting); the folder is scanned again for each, nothing else is
+ *            kept. If our inode is not among the @ files (removed, the
+ *            folder cleaned), the new "current" is read as for logrotate:
+ *            counted (rotated_unfound) and reported once.
  *          - copytruncate: the file shrank below what was read, or the bytes
  *            just before the read offset changed (truncated and written
  *            again past the old size): reading restarts at offset 0.
@@ -27,7 +41,16 @@
  *          otherwise the file is read from 0 and counted as a rotation
  *          (another inode) or a truncation (same inode). Lines written to the
  *          old file after the saved position are not looked for under its
- *          rotated name.
+ *          rotated name, except with multilog: a saved inode that is now one
+ *          of the @ files is resumed there (same checks), and the @ files
+ *          after it and then "current" are read as above. So a restart in
+ *          the middle of a multilog catch-up (kill -9 included) skips
+ *          nothing: the position is the rotated file being read (its inode,
+ *          after its last delivered line); its unfinished last line,
+ *          delivered when moving on but not counted in the position until
+ *          the next file is opened, is delivered again if the restart falls
+ *          between the two. If the saved inode has gone from the folder as
+ *          well, "current" is read from 0 (the files between are not).
  * LIMITS   Lines longer than LIMIT_LINE_MAX are skipped up to their newline
  *          and counted (toolong), never split. Memory is one fixed buffer
  *          (64 KiB) whatever the file or line sizes. One poll reads at most
@@ -75,6 +98,8 @@ struct follow_stats {
 	uint64_t truncations;	/* restarts at 0 of the same inode */
 	uint64_t toolong;	/* lines skipped for LIMIT_LINE_MAX */
 	uint64_t reopen_errors;	/* times the path went missing or could not be opened */
+	uint64_t rotated_read;	/* multilog: files read under their rotated @ name only */
+	uint64_t rotated_unfound;	/* multilog: the old file not found among the @ files */
 };
 
 /* Called for each line: line[len] is '\0' but the line may hold NUL bytes;

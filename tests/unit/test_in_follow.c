@@ -539,6 +539,197 @@ test_resume_rotated(void **state)
 	follow_close(&f);
 }
 
+/* multilog's rotation: current (made 0744) renamed to @<tai64n>.s, a new
+ * current created. */
+static const char *
+ml_rotate(const char *dir, unsigned n)
+{
+	static char cur[512], old[512];
+
+	snprintf(cur, sizeof(cur), "%s/%s/current", tmpdir, dir);
+	snprintf(old, sizeof(old), "%s/%s/@4000000060000000%08x.s", tmpdir, dir, n);
+	assert_int_equal(chmod(cur, 0744), 0);
+	assert_int_equal(rename(cur, old), 0);
+	put(cur, "");
+	return cur;
+}
+
+static const char *
+ml_dir(const char *dir)
+{
+	static char cur[512];
+
+	assert_int_equal(mkdir(tpath(dir), 0755), 0);
+	snprintf(cur, sizeof(cur), "%s/%s/current", tmpdir, dir);
+	return cur;
+}
+
+/* Three rotations between two polls: the two files never opened under the
+ * name current are read from their @ names, in order, before the new current. */
+static void
+test_multilog_catchup(void **state)
+{
+	const char *cur = ml_dir("ml1");
+	struct follow *f;
+	struct follow_pos pos;
+
+	(void)state;
+	put(cur, "1\n");
+	f = follow_open(cur, NULL, true);
+	assert_non_null(f);
+	poll_expect(f, "1\n");
+	put(cur, "2\n");
+	ml_rotate("ml1", 1);
+	put(cur, "3\n4\n");
+	ml_rotate("ml1", 2);
+	put(cur, "5\nhalf");	/* an unfinished last line (a multilog .u) */
+	ml_rotate("ml1", 3);
+	put(cur, "6\n");
+	/* Not multilog's names: left alone. */
+	put(tpath("ml1/@4000000060000000000000ff.s.tmp"), "no\n");
+	put(tpath("ml1/@40000000600000000000ff.s"), "no\n");
+	put(tpath("ml1/state"), "no\n");
+	poll_expect(f, "2\n3\n4\n5\nhalf\n6\n");
+	assert_null(follow_error(f));
+	assert_true(stats(f).rotations == 3);
+	assert_true(stats(f).rotated_read == 2);
+	assert_true(stats(f).rotated_unfound == 0);
+	follow_get_pos(f, &pos);
+	assert_true(pos.offset == 2);
+	poll_expect(f, "");
+	put(cur, "7\n");
+	poll_expect(f, "7\n");
+	/* One rotation: as before, no file in between. */
+	ml_rotate("ml1", 4);
+	put(cur, "8\n");
+	poll_expect(f, "8\n");
+	assert_true(stats(f).rotations == 4 && stats(f).rotated_read == 2);
+	follow_close(&f);
+}
+
+struct posrec {
+	struct follow *f;
+	struct follow_pos pos[16];
+	char line[16][8];
+	int n;
+};
+
+static void
+pos_record(void *arg, const char *line, size_t len)
+{
+	struct posrec *r = arg;
+
+	assert_true(r->n < 16 && len < 8);
+	follow_get_pos(r->f, &r->pos[r->n]);
+	memcpy(r->line[r->n], line, len + 1);
+	r->n++;
+}
+
+/* A restart (kill -9) with the position saved at any line of a catch-up, or
+ * saved before the rotations: every line after it is read, none skipped;
+ * only an unfinished last line delivered early is read again. */
+static void
+test_multilog_resume(void **state)
+{
+	const char *cur = ml_dir("ml2");
+	static const char *const want[] = { "2", "3", "4", "5", "half", "6" };
+	struct follow *f;
+	struct follow_pos before;
+	struct posrec r = { 0 };
+
+	(void)state;
+	put(cur, "1\n");
+	f = follow_open(cur, NULL, true);
+	poll_expect(f, "1\n");
+	follow_get_pos(f, &before);
+	put(cur, "2\n");
+	ml_rotate("ml2", 1);
+	put(cur, "3\n4\n");
+	ml_rotate("ml2", 2);
+	put(cur, "5\nhalf");
+	ml_rotate("ml2", 3);
+	put(cur, "6\n");
+	r.f = f;
+	assert_int_equal(follow_poll(f, pos_record, &r), 6);
+	follow_close(&f);
+	assert_int_equal(r.n, 6);
+	for (int k = -1; k < 6; k++) {
+		char exp[64] = "";
+		/* saved inside line k's callback; -1: before the rotations */
+		int from = k < 0 ? 0 : strcmp(want[k], "half") == 0 ? k : k + 1;
+
+		assert_true(k < 0 || strcmp(r.line[k], want[k]) == 0);
+		for (int i = from; i < 6; i++) {
+			strcat(exp, want[i]);
+			strcat(exp, "\n");
+		}
+		f = follow_open(cur, k < 0 ? &before : &r.pos[k], false);
+		assert_non_null(f);
+		poll_expect(f, exp);
+		poll_expect(f, "");
+		follow_close(&f);
+	}
+}
+
+/* Many rotations between two polls: read over several polls, in order. */
+static void
+test_multilog_many(void **state)
+{
+	const char *cur = ml_dir("ml3");
+	struct follow *f;
+	struct got g = { 0 };
+	char line[32], *exp = mem_calloc(1, 300 * 16);
+	int polls = 0;
+
+	(void)state;
+	put(cur, "");
+	f = follow_open(cur, NULL, false);
+	poll_expect(f, "");
+	for (unsigned i = 0; i < 300; i++) {
+		snprintf(line, sizeof(line), "line %u\n", i);
+		put(cur, line);
+		strcat(exp, line);
+		if (i < 299)
+			ml_rotate("ml3", i);
+	}
+	do {
+		assert_true(follow_poll(f, got_line, &g) >= 0);
+		polls++;
+	} while (follow_pending(f) && polls < 100);
+	assert_false(follow_pending(f));
+	assert_true(polls > 1);	/* a bounded number of files each poll */
+	assert_string_equal(g.text, exp);
+	assert_true(stats(f).rotated_read == 298);
+	mem_free(g.text);
+	mem_free(exp);
+	follow_close(&f);
+}
+
+/* The old file removed, not renamed: the new current, said once. */
+static void
+test_multilog_unfound(void **state)
+{
+	const char *cur = ml_dir("ml4");
+	struct follow *f;
+
+	(void)state;
+	put(cur, "1\n");
+	f = follow_open(cur, NULL, true);
+	poll_expect(f, "1\n");
+	assert_int_equal(unlink(cur), 0);
+	put(cur, "2\n");
+	poll_expect(f, "2\n");
+	assert_non_null(follow_error(f));
+	assert_non_null(strstr(follow_error(f), "@<tai64n>"));
+	assert_true(stats(f).rotated_unfound == 1 && stats(f).rotations == 1);
+	assert_int_equal(unlink(cur), 0);
+	put(cur, "3\n");
+	poll_expect(f, "3\n");
+	assert_null(follow_error(f));
+	assert_true(stats(f).rotated_unfound == 2);
+	follow_close(&f);
+}
+
 static void
 test_toolong(void **state)
 {
@@ -938,6 +1129,10 @@ main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_resume_pos_in_callback),
 		cmocka_unit_test(test_resume_rotated),
+		cmocka_unit_test(test_multilog_catchup),
+		cmocka_unit_test(test_multilog_resume),
+		cmocka_unit_test(test_multilog_many),
+		cmocka_unit_test(test_multilog_unfound),
 		cmocka_unit_test(test_toolong),
 		cmocka_unit_test(test_not_regular),
 		cmocka_unit_test(test_watch_fd),
