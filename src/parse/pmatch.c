@@ -27,15 +27,22 @@ pm_slot(char c)
 	return -1;
 }
 
+/* Templates are C strings: their NUL is the end, so matching a rule costs
+ * no strlen. Each template byte costs one step (an escape one step), as
+ * when the matcher walked them one at a time; literal runs are compared in
+ * one tight loop and charged in one go, with the budget tripping exactly
+ * where the byte-at-a-time walk would have tripped, so a hostile line
+ * fails the same rules as before. */
+
 /* End of the optional group whose body starts at t (just after "%("):
  * returns the position of its "%)", or NULL if unbalanced. */
 static const char *
-pm_group_end(const char *t, const char *te)
+pm_group_end(const char *t)
 {
 	int depth = 0;
 
-	while (t < te) {
-		if (t[0] == '%' && t + 1 < te) {
+	while (*t != '\0') {
+		if (t[0] == '%' && t[1] != '\0') {
 			if (t[1] == '(')
 				depth++;
 			else if (t[1] == ')' && depth-- == 0)
@@ -47,48 +54,74 @@ pm_group_end(const char *t, const char *te)
 	return NULL;
 }
 
-/* Length of the literal run at t (stops at an escape other than %%). The
- * literal bytes themselves may contain "%%", so callers compare with
- * pm_lit_eq. */
+/* Compare the run of plain literal bytes at t (up to a '%' or the end)
+ * with s..se, as the byte walk did: on a mismatch after m equal bytes the
+ * walk spent m + 1 steps (or ran out of budget first); on a full match, k
+ * steps for the k bytes. Returns true with *kp = k when the whole run
+ * matches within the budget. */
 static bool
-pm_lit_first(const char *t, const char *te, char *c)
+pm_lit(struct pm_state *st, const char *t, const char *s, const char *se, size_t *kp)
 {
-	if (t >= te)
+	size_t avail = (size_t)(se - s), m = 0;
+
+	while (t[m] != '\0' && t[m] != '%') {
+		if (m >= avail || s[m] != t[m]) {
+			st->steps = st->steps + m + 1 > PM_STEP_MAX ? PM_STEP_MAX + 1
+								     : st->steps + (unsigned)m + 1;
+			return false;
+		}
+		m++;
+	}
+	if (st->steps + m > PM_STEP_MAX) {
+		st->steps = PM_STEP_MAX + 1;
 		return false;
-	if (t[0] != '%') {
-		*c = t[0];
-		return true;
 	}
-	if (t + 1 < te && t[1] == '%') {
-		*c = '%';
-		return true;
-	}
-	return false;
+	st->steps += (unsigned)m;
+	*kp = m;
+	return true;
 }
 
-static bool pm_do(struct pm_state *st, const char *t, const char *te, const char *s,
-		  const char *se, int depth);
+static bool pm_do(struct pm_state *st, const char *t, const char *s, const char *se, int depth);
 
 /* Match a capture/skip at t (t points after "%X"), lazily. */
 static bool
-pm_lazy(struct pm_state *st, int slot, const char *t, const char *te, const char *s,
-	const char *se, int depth)
+pm_lazy(struct pm_state *st, int slot, const char *t, const char *s, const char *se, int depth)
 {
 	uint64_t saved = st->caps->set;
 	const char *p = s;
-	char first;
-	bool literal_next = pm_lit_first(t, te, &first);
+	size_t k;
 
-	if (t == te) {		/* capture to the end */
+	if (*t == '\0') {	/* capture to the end */
 		if (slot >= 0) {
 			st->caps->v[slot] = strv_make(s, (size_t)(se - s));
 			st->caps->set |= 1ULL << slot;
 		}
 		return true;
 	}
+	if (t[0] != '%') {
+		/* A literal follows: only positions where its first byte
+		 * occurs can match; each is tried right here (the run
+		 * compared and charged as pm_do would), and only a full
+		 * match of the run goes on to the rest of the template. */
+		for (;;) {
+			p = memchr(p, t[0], (size_t)(se - p));
+			if (p == NULL)
+				return false;
+			if (slot >= 0) {
+				st->caps->v[slot] = strv_make(s, (size_t)(p - s));
+				st->caps->set |= 1ULL << slot;
+			}
+			if (pm_lit(st, t, p, se, &k) && pm_do(st, t + k, p + k, se, depth))
+				return true;
+			st->caps->set = saved;
+			if (p >= se || st->steps > PM_STEP_MAX)
+				return false;
+			p++;
+		}
+	}
 	for (;;) {
-		if (literal_next) {
-			p = memchr(p, first, (size_t)(se - p));
+		if (t[0] == '%' && t[1] == '%') {	/* a literal '%' follows */
+			p = memchr(p, '%', (size_t)(se - p));
 			if (p == NULL)
 				return false;
 		}
@@ -96,7 +129,7 @@ pm_lazy(struct pm_state *st, int slot, const char *t, const char *te, const char
 			st->caps->v[slot] = strv_make(s, (size_t)(p - s));
 			st->caps->set |= 1ULL << slot;
 		}
-		if (pm_do(st, t, te, p, se, depth))
+		if (pm_do(st, t, p, se, depth))
 			return true;
 		st->caps->set = saved;
 		if (p >= se || st->steps > PM_STEP_MAX)
@@ -106,30 +139,35 @@ pm_lazy(struct pm_state *st, int slot, const char *t, const char *te, const char
 }
 
 static bool
-pm_do(struct pm_state *st, const char *t, const char *te, const char *s, const char *se,
-      int depth)
+pm_do(struct pm_state *st, const char *t, const char *s, const char *se, int depth)
 {
-	while (t < te) {
+	while (*t != '\0') {
+		if (t[0] != '%') {
+			size_t k;
+
+			if (!pm_lit(st, t, s, se, &k))
+				return false;
+			t += k;
+			s += k;
+			continue;
+		}
 		if (++st->steps > PM_STEP_MAX)
 			return false;
-		if (t[0] != '%' || (t + 1 < te && t[1] == '%')) {
-			char c = t[0];
-
-			t += (c == '%') ? 2 : 1;
-			if (s >= se || *s != c)
+		if (t[1] == '%') {
+			t += 2;
+			if (s >= se || *s != '%')
 				return false;
 			s++;
 			continue;
 		}
-		if (t + 1 >= te)
+		if (t[1] == '\0')
 			return false;	/* dangling '%' in a template: never matches */
 		switch (t[1]) {
 		case '*':
-			return pm_lazy(st, -1, t + 2, te, s, se, depth);
+			return pm_lazy(st, -1, t + 2, s, se, depth);
 		case '(': {
-			const char *ge = pm_group_end(t + 2, te);
+			const char *ge = pm_group_end(t + 2);
 			uint64_t saved = st->caps->set;
-			char *joined;
 			bool ok;
 
 			if (ge == NULL || depth >= PM_DEPTH_MAX)
@@ -138,15 +176,15 @@ pm_do(struct pm_state *st, const char *t, const char *te, const char *s, const c
 			 * The group body and the rest are not contiguous in the
 			 * template, so match them as one joined template. */
 			{
-				size_t gl = (size_t)(ge - (t + 2)), rl = (size_t)(te - (ge + 2));
-				char tmp[512];
+				size_t gl = (size_t)(ge - (t + 2)), rl = strlen(ge + 2);
+				char tmp[512 + 1];
 
-				if (gl + rl > sizeof(tmp))
+				if (gl + rl > sizeof(tmp) - 1)
 					return false;
 				memcpy(tmp, t + 2, gl);
 				memcpy(tmp + gl, ge + 2, rl);
-				joined = tmp;
-				ok = pm_do(st, joined, joined + gl + rl, s, se, depth + 1);
+				tmp[gl + rl] = '\0';
+				ok = pm_do(st, tmp, s, se, depth + 1);
 			}
 			if (ok)
 				return true;
@@ -159,7 +197,7 @@ pm_do(struct pm_state *st, const char *t, const char *te, const char *s, const c
 
 			if (slot < 0)
 				return false;
-			return pm_lazy(st, slot, t + 2, te, s, se, depth);
+			return pm_lazy(st, slot, t + 2, s, se, depth);
 		}
 		}
 	}
@@ -172,7 +210,7 @@ pm_match(const char *tpl, struct strv msg, struct pm_caps *caps)
 	struct pm_state st = { caps, 0 };
 
 	caps->set = 0;
-	return pm_do(&st, tpl, tpl + strlen(tpl), msg.p, msg.p + msg.len, 0);
+	return pm_do(&st, tpl, msg.p, msg.p + msg.len, 0);
 }
 
 struct strv
