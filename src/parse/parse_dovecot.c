@@ -430,17 +430,24 @@ static const struct pm_rule dc_master_rules[] = {
 
 /* ---- dispatch ---------------------------------------------------------- */
 
+/* One switch on the first byte instead of six prefix compares: this runs
+ * two or three times on every Dovecot line. */
 static struct strv
 dc_strip_level(struct strv s)
 {
-	static const char *const levels[] = { "Info: ", "Warning: ", "Error: ", "Fatal: ",
-					      "Panic: ", "Debug: " };
-	size_t i;
-
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-		if (strv_has_prefix(s, levels[i]))
-			return strv_skip(s, strlen(levels[i]));
-	return s;
+#define DC_LEVEL(lit) (strv_has_prefix(s, lit) ? strv_skip(s, sizeof(lit) - 1) : s)
+	if (s.len == 0)
+		return s;
+	switch (s.p[0]) {
+	case 'I': return DC_LEVEL("Info: ");
+	case 'W': return DC_LEVEL("Warning: ");
+	case 'E': return DC_LEVEL("Error: ");
+	case 'F': return DC_LEVEL("Fatal: ");
+	case 'P': return DC_LEVEL("Panic: ");
+	case 'D': return DC_LEVEL("Debug: ");
+	default: return s;
+	}
+#undef DC_LEVEL
 }
 
 /* Dovecot 1.x's own log file puts the level first: "Jun 23 15:04:05 Info:

@@ -1,4 +1,5 @@
 /* strv.c - string views */
+#define _GNU_SOURCE		/* memrchr */
 #include "util/strv.h"
 
 #include <string.h>
@@ -26,14 +27,24 @@ strv_find(struct strv hay, struct strv needle)
 long
 strv_last_word(struct strv s, const char *key)
 {
-	size_t kl = strlen(key), i;
+	size_t kl = strlen(key), lim;
+	const char *q;
 
 	if (s.len < kl)
 		return -1;
-	for (i = s.len - kl + 1; i-- > 0;)
-		if (memcmp(s.p + i, key, kl) == 0 && (i == 0 || s.p[i - 1] == ' '))
+	/* A match at i > 0 follows a space at i - 1 < s.len - kl: walk the
+	 * spaces from the right with memrchr (the key is usually among the
+	 * last few words of a Dovecot line), then try i = 0. This runs for
+	 * every Dovecot login line; comparing the key at every position was
+	 * more than a tenth of `mailsentry events`. */
+	for (lim = s.len - kl; lim > 0 && (q = memrchr(s.p, ' ', lim)) != NULL;) {
+		size_t i = (size_t)(q - s.p) + 1;
+
+		if (kl == 0 || (s.p[i] == key[0] && memcmp(s.p + i, key, kl) == 0))
 			return (long)i;
-	return -1;
+		lim = i - 1;
+	}
+	return kl == 0 || memcmp(s.p, key, kl) == 0 ? 0 : -1;
 }
 
 struct strv
