@@ -28,17 +28,41 @@ evt_clear(struct evt *e)
 	e->dsn[0] = e->reason[0] = e->host[0] = '\0';
 }
 
+/* Does p hold a control byte (< 0x20 or 0x7f)? Every identity field of
+ * every event passes here, so 8 bytes are checked at once ("has a byte
+ * less than" and "has a zero byte" tests, exact as yes/no answers); a
+ * string of 8 or more ends with its last 8 bytes, overlapping. */
+static bool
+evt_has_ctl(const char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t w, x;
+	size_t i;
+
+	if (len < 8) {
+		for (i = 0; i < len; i++)
+			if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+				return true;
+		return false;
+	}
+	for (i = 0;; i += 8) {
+		if (i > len - 8)
+			i = len - 8;
+		memcpy(&w, p + i, 8);
+		x = w ^ (ones * 0x7f);
+		if ((((w - ones * 0x20) & ~w) | ((x - ones) & ~x)) & high)
+			return true;
+		if (i == len - 8)
+			return false;
+	}
+}
+
 int
 evt_set(char *dst, size_t dstsize, struct strv v)
 {
-	size_t i;
-
 	dst[0] = '\0';
-	if (v.len >= dstsize)
+	if (v.len >= dstsize || evt_has_ctl(v.p, v.len))
 		return -1;
-	for (i = 0; i < v.len; i++)
-		if ((unsigned char)v.p[i] < 0x20 || v.p[i] == 0x7f)
-			return -1;
 	memcpy(dst, v.p, v.len);
 	dst[v.len] = '\0';
 	return 0;

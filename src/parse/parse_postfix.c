@@ -631,32 +631,36 @@ enum pf_kind {
 	PF_QUIET,
 };
 
+/* Names with their lengths: compared against every Postfix tag. */
+#define PF_D(name, kind) { name, sizeof(name) - 1, kind }
 static const struct {
 	const char *name;
+	size_t len;
 	enum pf_kind kind;
 } pf_daemons[] = {
-	{ "smtpd", PF_SMTPD },	       { "postscreen", PF_POSTSCREEN },
-	{ "qmgr", PF_QMGR },	       { "oqmgr", PF_QMGR },
-	{ "smtp", PF_AGENT },	       { "lmtp", PF_AGENT },
-	{ "local", PF_AGENT },	       { "virtual", PF_AGENT },
-	{ "pipe", PF_AGENT },	       { "error", PF_AGENT },
-	{ "retry", PF_AGENT },	       { "discard", PF_AGENT },
-	{ "cleanup", PF_CLEANUP },     { "bounce", PF_BOUNCE },
-	{ "defer", PF_BOUNCE },	       { "trace", PF_BOUNCE },
-	{ "pickup", PF_PICKUP },       { "postsuper", PF_POSTSUPER },
-	{ "master", PF_QUIET },	       { "postfix-script", PF_QUIET },
-	{ "anvil", PF_QUIET },	       { "dnsblog", PF_QUIET },
-	{ "tlsproxy", PF_QUIET },      { "scache", PF_QUIET },
-	{ "tlsmgr", PF_QUIET },	       { "verify", PF_QUIET },
-	{ "trivial-rewrite", PF_QUIET }, { "trivial_rewrite", PF_QUIET },
-	{ "proxymap", PF_QUIET },      { "postdrop", PF_QUIET },
-	{ "postmap", PF_QUIET },       { "postqueue", PF_QUIET },
-	{ "postlog", PF_QUIET },       { "postlogd", PF_QUIET },
-	{ "sendmail", PF_QUIET },      { "showq", PF_QUIET },
-	{ "flush", PF_QUIET },	       { "spawn", PF_QUIET },
-	{ "postalias", PF_QUIET },     { "postconf", PF_QUIET },
-	{ "postmulti", PF_QUIET },     { "script", PF_QUIET },
+	PF_D("smtpd", PF_SMTPD), PF_D("postscreen", PF_POSTSCREEN),
+	PF_D("qmgr", PF_QMGR), PF_D("oqmgr", PF_QMGR),
+	PF_D("smtp", PF_AGENT), PF_D("lmtp", PF_AGENT),
+	PF_D("local", PF_AGENT), PF_D("virtual", PF_AGENT),
+	PF_D("pipe", PF_AGENT), PF_D("error", PF_AGENT),
+	PF_D("retry", PF_AGENT), PF_D("discard", PF_AGENT),
+	PF_D("cleanup", PF_CLEANUP), PF_D("bounce", PF_BOUNCE),
+	PF_D("defer", PF_BOUNCE), PF_D("trace", PF_BOUNCE),
+	PF_D("pickup", PF_PICKUP), PF_D("postsuper", PF_POSTSUPER),
+	PF_D("master", PF_QUIET), PF_D("postfix-script", PF_QUIET),
+	PF_D("anvil", PF_QUIET), PF_D("dnsblog", PF_QUIET),
+	PF_D("tlsproxy", PF_QUIET), PF_D("scache", PF_QUIET),
+	PF_D("tlsmgr", PF_QUIET), PF_D("verify", PF_QUIET),
+	PF_D("trivial-rewrite", PF_QUIET), PF_D("trivial_rewrite", PF_QUIET),
+	PF_D("proxymap", PF_QUIET), PF_D("postdrop", PF_QUIET),
+	PF_D("postmap", PF_QUIET), PF_D("postqueue", PF_QUIET),
+	PF_D("postlog", PF_QUIET), PF_D("postlogd", PF_QUIET),
+	PF_D("sendmail", PF_QUIET), PF_D("showq", PF_QUIET),
+	PF_D("flush", PF_QUIET), PF_D("spawn", PF_QUIET),
+	PF_D("postalias", PF_QUIET), PF_D("postconf", PF_QUIET),
+	PF_D("postmulti", PF_QUIET), PF_D("script", PF_QUIET),
 };
+#undef PF_D
 
 /* A queue id: Postfix short ids are upper-case hex (at least 6), long ids
  * (enable_long_queue_ids) are 12+ characters of [0-9A-Za-z] with digits.
@@ -713,29 +717,32 @@ pf_split(struct strv msg, struct strv *qid, bool *queued)
 static enum pf_kind
 pf_daemon(struct strv prog, const char **service, const char **agent)
 {
-	const char *p = prog.p, *end = prog.p + prog.len, *last = prog.p, *q;
+	const char *p = prog.p, *end = prog.p + prog.len, *last, *q;
 	size_t i;
 
 	*service = "smtp";
 	*agent = NULL;
-	for (q = p; q <= end; q++) {
-		if (q == end || *q == '/') {
-			struct strv comp = strv_make(last, (size_t)(q - last));
+	/* The components after the first, found with memchr: this runs on
+	 * every Postfix line. */
+	if (prog.len == 0 || (q = memchr(p, '/', prog.len)) == NULL)
+		return PF_UNKNOWN;	/* "postfix", "postfix-incoming": no daemon */
+	for (;;) {
+		const char *c = q + 1, *n = memchr(c, '/', (size_t)(end - c));
+		struct strv comp = strv_make(c, (size_t)((n != NULL ? n : end) - c));
 
-			if (last != p) {
-				if (strv_eq_cstr(comp, "submission"))
-					*service = "submission";
-				else if (strv_eq_cstr(comp, "smtps") || strv_eq_cstr(comp, "submissions"))
-					*service = "smtps";
-			}
-			if (q < end)
-				last = q + 1;
+		if (strv_eq_cstr(comp, "submission"))
+			*service = "submission";
+		else if (strv_eq_cstr(comp, "smtps") || strv_eq_cstr(comp, "submissions"))
+			*service = "smtps";
+		if (n == NULL) {
+			last = c;
+			break;
 		}
+		q = n;
 	}
-	if (last == p)		/* "postfix", "postfix-incoming": no daemon */
-		return PF_UNKNOWN;
 	for (i = 0; i < sizeof(pf_daemons) / sizeof(pf_daemons[0]); i++)
-		if (strv_eq_cstr(strv_make(last, (size_t)(end - last)), pf_daemons[i].name)) {
+		if ((size_t)(end - last) == pf_daemons[i].len &&
+		    memcmp(last, pf_daemons[i].name, pf_daemons[i].len) == 0) {
 			*agent = pf_daemons[i].name;
 			return pf_daemons[i].kind;
 		}
