@@ -19,10 +19,15 @@ frame_ctx_init(struct frame_ctx *ctx, const char *name, int year_option, int64_t
 }
 
 void
-frame_civil_utc(struct frame_civil *c)
+frame_civil_utc_ctx(struct frame_ctx *ctx, struct frame_civil *c)
 {
-	c->utc = timeconv_days_from_civil(c->y, c->mon, c->d) * 86400 +
-		 (int64_t)(c->h * 3600 + c->mi * 60 + c->s);
+	int64_t key = (int64_t)c->y * 512 + c->mon * 32 + c->d;
+
+	if (key != ctx->day_key) {
+		ctx->day_num = timeconv_days_from_civil(c->y, c->mon, c->d);
+		ctx->day_key = key;
+	}
+	c->utc = ctx->day_num * 86400 + (int64_t)(c->h * 3600 + c->mi * 60 + c->s);
 }
 
 /* Zones change their offset on hour boundaries (bar a few historic
@@ -108,22 +113,20 @@ frame_prog(const char *t, size_t len, struct frame *out)
 		return -1;
 	if (t[n - 1] == ']') {
 		/* "prog[1234]": the pid is the digits between the brackets; a
-		 * bracket holding anything else stays part of the name */
+		 * bracket holding anything else stays part of the name. The
+		 * value is gathered on the way back (at most 11 digits). */
 		size_t i = n - 1, digits = 0;
+		uint64_t v = 0, mul = 1;
 
 		while (i > 0 && frame_isdigit(t[i - 1]) && digits <= 10) {
 			i--;
 			digits++;
+			v += (uint64_t)(t[i] - '0') * mul;
+			mul *= 10;
 		}
-		if (i > 0 && t[i - 1] == '[' && digits > 0 && digits <= 10) {
-			uint64_t v = 0;
-
-			for (size_t k = i; k < n - 1; k++)
-				v = v * 10 + (uint64_t)(t[k] - '0');
-			if (v <= UINT32_MAX) {
-				pid = (uint32_t)v;
-				n = i - 1;
-			}
+		if (i > 0 && t[i - 1] == '[' && digits > 0 && digits <= 10 && v <= UINT32_MAX) {
+			pid = (uint32_t)v;
+			n = i - 1;
 		}
 	}
 	if (n == 0)

@@ -79,6 +79,9 @@ struct frame_ctx {
 	 * line costs neither mktime() nor a second calendar computation. */
 	int64_t tz_hour;	/* local civil seconds / 3600; INT64_MIN = none */
 	int64_t tz_off;		/* UTC minus local civil time, seconds */
+	/* The last civil date's day number: consecutive lines share it. */
+	int64_t day_key;	/* y * 512 + mon * 32 + d; 0 = none */
+	int64_t day_num;	/* days since 1970-01-01 */
 };
 
 /* year_option: the --year value, or 0 to infer from ref_time: the first

@@ -95,7 +95,7 @@ frame_3164(struct frame_ctx *ctx, const char *line, size_t len, struct frame *ou
 		return -1;	/* Feb 29 of a non-leap year, Apr 31 */
 
 	c = (struct frame_civil){ y, mon, d, h, mi, s, 0 };
-	frame_civil_utc(&c);
+	frame_civil_utc_ctx(ctx, &c);
 	out->kind = FRAME_RFC3164;
 	out->time = frame_local(ctx, &c);
 	out->usec = usec;

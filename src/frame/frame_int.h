@@ -8,8 +8,8 @@
  *          line with a longer token has no recognizable framing. Fractions of
  *          a second carry at most 9 digits.
  * ERRORS   Every function returns 0 or -1; on -1 *out is unspecified and the
- *          year state of frame_ctx is left as it was (the zone cache may
- *          have been filled). */
+ *          year state of frame_ctx is left as it was (the zone and date
+ *          caches may have been filled). */
 #ifndef MS_FRAME_INT_H
 #define MS_FRAME_INT_H
 
@@ -98,8 +98,9 @@ struct frame_civil {
 	int64_t utc;		/* seconds since the epoch if the zone were UTC */
 };
 
-/* Fill c->utc from the civil fields. */
-void frame_civil_utc(struct frame_civil *c);
+/* Fill c->utc from the civil fields, through ctx's cache of the last
+ * date's day number (consecutive lines share it). */
+void frame_civil_utc_ctx(struct frame_ctx *ctx, struct frame_civil *c);
 /* The civil time read in the local zone (TZ), through ctx's hour cache. */
 int64_t frame_local(struct frame_ctx *ctx, const struct frame_civil *c);
 

@@ -24,7 +24,7 @@
 /* "YYYY-MM-DD?hh:mm:ss" at p (19 readable bytes); *sep gets the byte
  * between date and time. */
 static int
-frame_ymdhms(const char *p, char *sep, struct frame_civil *c)
+frame_ymdhms(struct frame_ctx *ctx, const char *p, char *sep, struct frame_civil *c)
 {
 	int y = frame_d4(p), mon = frame_d2(p + 5), d = frame_d2(p + 8);
 
@@ -37,7 +37,7 @@ frame_ymdhms(const char *p, char *sep, struct frame_civil *c)
 	c->mon = (unsigned)mon;
 	c->d = (unsigned)d;
 	*sep = p[10];
-	frame_civil_utc(c);
+	frame_civil_utc_ctx(ctx, c);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ frame_exim_header(struct frame_ctx *ctx, const char *p, const char *end, struct 
 	struct frame_civil c;
 	char sep;
 
-	if (end - p < 19 || frame_ymdhms(p, &sep, &c) < 0 || sep != ' ')
+	if (end - p < 19 || frame_ymdhms(ctx, p, &sep, &c) < 0 || sep != ' ')
 		return -1;
 	return frame_exim_rest(ctx, &c, p + 19, end, out);
 }
@@ -215,7 +215,7 @@ frame_iso(struct frame_ctx *ctx, const char *line, size_t len, struct frame *out
 	int64_t off;
 	char sep;
 
-	if (len < 19 || frame_ymdhms(line, &sep, &c) < 0)
+	if (len < 19 || frame_ymdhms(ctx, line, &sep, &c) < 0)
 		return -1;
 	if (sep == 'T') {
 		p += 19;
@@ -286,7 +286,7 @@ frame_5424(struct frame_ctx *ctx, const char *p, const char *end, struct frame *
 	struct frame_civil c;
 	char sep;
 
-	if (end - p < 21 || p[0] != '1' || p[1] != ' ' || frame_ymdhms(p + 2, &sep, &c) < 0 ||
+	if (end - p < 21 || p[0] != '1' || p[1] != ' ' || frame_ymdhms(ctx, p + 2, &sep, &c) < 0 ||
 	    sep != 'T')
 		return -1;
 	p += 21;
