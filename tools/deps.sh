@@ -3,7 +3,7 @@
 # Runs apt-get only when something is absent, so repeated builds stay quick.
 set -e
 PKGS="gcc make cmake ninja-build pkg-config zlib1g-dev libbz2-dev liblzma-dev libzstd-dev
-      libcmocka-dev libevent-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev gzip bzip2 xz-utils zstd clang libclang-rt-14-dev python3 tor-geoipdb"
+      libcmocka-dev libevent-dev libsqlite3-dev libjansson-dev libcurl4-openssl-dev libhiredis-dev gzip bzip2 xz-utils zstd clang libclang-rt-14-dev python3 tor-geoipdb"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

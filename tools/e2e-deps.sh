@@ -2,13 +2,14 @@
 # e2e-deps.sh - install the Debian packages the end-to-end tests (tests/e2e/)
 # need, if missing: a real Postfix (with smtp-sink), Dovecot (SASL + IMAP),
 # swaks, pytest and iproute2 (ip netns); multilog and tcpserver (daemontools,
-# ucspi-tcp) for the qmail tests, curl for the HTTP ones. Non-interactive: Postfix is installed
+# ucspi-tcp) for the qmail tests, curl for the HTTP ones, redis-server for
+# fleet mode. Non-interactive: Postfix is installed
 # with "No configuration", so no system main.cf is written. On Debian
 # images whose /usr/sbin/policy-rc.d exits 101 the system Postfix/Dovecot are
 # never started; elsewhere, stop the system instances (ports 25/143) yourself.
 # The harness never uses /etc/postfix or /etc/dovecot.
 set -e
-PKGS="postfix dovecot-core dovecot-imapd swaks python3 python3-pytest iproute2 daemontools ucspi-tcp curl"
+PKGS="postfix dovecot-core dovecot-imapd swaks python3 python3-pytest iproute2 daemontools ucspi-tcp curl redis-server"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,7 +2,9 @@
  * SUMMARY  Opens N persistent connections to a policy service and keeps
  *          one request in flight on each (as Postfix's smtpd processes do),
  *          for a number of seconds; prints requests per second and the
- *          p50/p99/max latency. Requests are RCPT-stage, authenticated, from
+ *          p50/p99/max latency. Requests are RCPT-stage (-s: another
+ *          protocol_state, e.g. END-OF-MESSAGE, where mailsentry turns each
+ *          request into an event for its detectors), authenticated, from
  *          a spread of accounts and client addresses in documentation
  *          ranges. The answers are read, not judged (unless -e).
  *          -n: each connection sends that many requests and the run ends
@@ -18,7 +20,8 @@
  *          with ATTRS more attributes (a request has 18 + ATTRS, + 1 with
  *          -S), to try a service's limits.
  * USAGE    policy_load [-c CONNS] [-t SECONDS] [-a ACCOUNTS] [-n REQUESTS]
- *                      [-i IDLE] [-e ACTION] [-S BYTES] [-A ATTRS] HOST PORT
+ *                      [-i IDLE] [-e ACTION] [-S BYTES] [-A ATTRS] [-s STATE]
+ *                      HOST PORT
  * OUTPUT   One line: connections, seconds, requests, req/s, p50, p99, max
  *          (of the active connections' requests). With -n, -i, -e, -S or -A
  *          a second line: answered, unexpected (answers other than -e's),
@@ -64,6 +67,7 @@ struct conn {
 
 struct run {
 	unsigned accounts, extra_attrs, bytes;
+	const char *state;	/* protocol_state */
 	const char *expect;
 	char *req;
 	size_t reqcap;
@@ -95,14 +99,14 @@ make_req(struct run *r, const struct conn *c, unsigned id)
 	unsigned a = (id * 2654435761u) % r->accounts, i;
 	size_t len;
 	int n = snprintf(r->req, r->reqcap,
-			 "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\n"
+			 "request=smtpd_access_policy\nprotocol_state=%s\nprotocol_name=ESMTP\n"
 			 "client_address=198.51.100.%u\nclient_name=unknown\n"
 			 "reverse_client_name=unknown\nhelo_name=client.example.net\n"
 			 "sender=user%u@example.org\nrecipient=rcpt%u@example.net\n"
 			 "recipient_count=0\nqueue_id=\ninstance=%x.%x\nsize=0\n"
 			 "sasl_method=PLAIN\nsasl_username=user%u@example.org\nsasl_sender=\n"
 			 "server_address=192.0.2.25\nserver_port=587\n",
-			 a % 250 + 1, a, id, id, c->n, a);
+			 r->state, a % 250 + 1, a, id, id, c->n, a);
 
 	len = (size_t)n;
 	for (i = 0; i < r->extra_attrs; i++)
@@ -277,7 +281,8 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	r.accounts = 10000;
-	while ((opt = getopt(argc, argv, "c:t:a:n:i:e:S:A:")) != -1) {
+	r.state = "RCPT";
+	while ((opt = getopt(argc, argv, "c:t:a:n:i:e:S:A:s:")) != -1) {
 		switch (opt) {
 		case 'c':
 			conns = num(optarg, CONNS_MAX, &bad);
@@ -309,6 +314,11 @@ main(int argc, char **argv)
 		case 'A':
 			r.extra_attrs = num(optarg, ATTRS_MAX, &bad);
 			extended = true;
+			break;
+		case 's':
+			r.state = optarg;
+			if (strlen(optarg) > 32 || strchr(optarg, '\n') != NULL)
+				bad = true;
 			break;
 		default:
 			goto usage;
@@ -467,6 +477,6 @@ main(int argc, char **argv)
 	}
 usage:
 	fprintf(stderr, "usage: policy_load [-c CONNS] [-t SECONDS] [-a ACCOUNTS] [-n REQUESTS] "
-			"[-i IDLE] [-e ACTION] [-S BYTES] [-A ATTRS] HOST PORT\n");
+			"[-i IDLE] [-e ACTION] [-S BYTES] [-A ATTRS] [-s STATE] HOST PORT\n");
 	return 2;
 }

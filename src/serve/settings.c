@@ -28,7 +28,24 @@ static const struct conf_def srv_defs[] = {
 	  "policy requests do not (failed logins, deliveries, bounces). Rotation is handled and "
 	  "the position kept across restarts." },
 	{ "redis_url", CONF_STR, "", S(redis_url), 0, 0,
-	  "Shared state for a fleet (redis://HOST:PORT/DB); empty: embedded state only." },
+	  "Fleet mode: the Redis (or Valkey) server the daemons share, redis://[:PASSWORD@]"
+	  "ADDRESS[:PORT][/DB] or unix:/PATH[?db=N&password=P]; a numeric address, no name is "
+	  "looked up. Empty: this daemon decides alone (embedded state only)." },
+	{ "redis_prefix", CONF_STR, "mailsentry:", S(redis_prefix), 0, 0,
+	  "Prefix of every Redis key and channel of this fleet (several fleets may share a "
+	  "server)." },
+	{ "instance_name", CONF_STR, "", S(instance_name), 0, 0,
+	  "This daemon's name in the fleet; empty: the host name. Must differ between the "
+	  "daemons of a fleet." },
+	{ "redis_timeout", CONF_DURATION, "2s", S(redis_timeout), 1, 60,
+	  "No answer from Redis for this long: it counts as down, and the daemon decides alone "
+	  "until it is back (policy answers never wait for Redis)." },
+	{ "fleet_replay", CONF_DURATION, "1d", S(fleet_replay), 0, 30 * 86400.0,
+	  "At start, this much of the fleet's event stream is read again to rebuild the "
+	  "detectors' windows (actions held back)." },
+	{ "redis_stream_max", CONF_INT, "2000000", S(redis_stream_max), 1000, 1000000000,
+	  "Events kept in the fleet's stream (Redis trims the oldest); at about 400 bytes each, "
+	  "the default is under 1 GB: keep fleet_replay's worth." },
 	{ "shadow", CONF_BOOL, "no", S(shadow), 0, 0,
 	  "yes: decide and record everything, act on nothing (policy answers DUNNO; the audit "
 	  "trail says what would have been done)." },

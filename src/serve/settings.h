@@ -28,6 +28,11 @@ struct srv_conf {
 	char *state_dir;
 	char *follow;
 	char *redis_url;
+	char *redis_prefix;
+	char *instance_name;
+	int64_t redis_timeout;
+	int64_t fleet_replay;
+	int64_t redis_stream_max;
 	bool shadow;
 	char *log;			/* stderr | syslog */
 	int64_t max_connections;

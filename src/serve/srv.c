@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/bufferevent.h>
 
@@ -82,6 +83,8 @@ srv_lock(struct srv *s, const char *account, const char *by, const char *reason,
 	e->incident = incident;
 	s->m.locks++;
 	srv_audit(s, by, "lock", subject, reason, false, true);
+	if (s->fleet != NULL && strcmp(by, "fleet") != 0)
+		fleet_lock(s->fleet, key, l.since, incident, reason);
 	return 0;
 }
 
@@ -104,8 +107,11 @@ srv_unlock(struct srv *s, const char *account, const char *by)
 	if (r == 0) {
 		s->m.unlocks++;
 		srv_audit(s, by, "unlock", subject, "", false, true);
-		srv_act_unlock(s, key);
+		if (strcmp(by, "fleet") != 0)
+			srv_act_unlock(s, key);	/* the hook runs where the unlock was made */
 	}
+	if (s->fleet != NULL && strcmp(by, "fleet") != 0)
+		fleet_unlock(s->fleet, key);
 	return r;
 }
 
@@ -246,6 +252,17 @@ log_event(void *arg, const struct evt *e)
 
 	if (!s->replaying)
 		s->m.events_log++;
+	srv_feed(s, e);
+}
+
+/* In a fleet every event goes through the shared stream, which feeds the
+ * detectors (fleet_cb_event); a replay of the local log at a restart, and
+ * any event while Redis is down, go to the detectors directly. */
+void
+srv_feed(struct srv *s, const struct evt *e)
+{
+	if (s->fleet != NULL && !s->replaying && fleet_event(s->fleet, e))
+		return;
 	det_feed(s->det, e);
 }
 
@@ -352,7 +369,7 @@ follow_start(struct srv *s)
 		pipe_feed_init(&fl->pf, fl->path, &s->popts, time(NULL), s->corr, log_event, s,
 			       &s->pst);
 		fl->pf.fctx.quiet = true;
-		if (have)
+		if (have && s->fleet == NULL)	/* a fleet replays its stream instead */
 			replay(s, fl, &pos);
 		s->nfl++;
 		msg_info("following %s%s", fl->path, have ? " from the saved position" : "");
@@ -441,15 +458,115 @@ load_lock(void *arg, const struct store_lock *l)
 	return 0;
 }
 
+/* ------------------------------------------------------------ fleet */
+
+static void
+fleet_cb_event(void *arg, const struct evt *e, bool replaying)
+{
+	struct srv *s = arg;
+	bool was = s->replaying;
+
+	if (!replaying)
+		s->m.events_fleet++;
+	s->replaying = replaying;
+	det_feed(s->det, e);
+	s->replaying = was;
+}
+
+static void
+fleet_cb_lock(void *arg, const char *account, const char *by, int64_t since, uint64_t incident,
+	      const char *reason)
+{
+	struct srv *s = arg;
+	char key[LIMIT_ACCOUNT_MAX], why[400];
+
+	(void)since;
+	(void)incident;	/* incident numbers are each daemon's own */
+	evt_account_key(account, key);
+	if (htab_get(s->locks, key, strlen(key)) != NULL)
+		return;
+	snprintf(why, sizeof(why), "%.300s (locked by %.64s)", reason, by);
+	srv_lock(s, key, "fleet", why, 0);
+}
+
+static void
+fleet_cb_unlock(void *arg, const char *account, const char *by)
+{
+	struct srv *s = arg;
+	char key[LIMIT_ACCOUNT_MAX];
+
+	(void)by;
+	evt_account_key(account, key);
+	if (htab_get(s->locks, key, strlen(key)) != NULL)
+		srv_unlock(s, key, "fleet");
+}
+
+static void
+fleet_cb_each_lock(void *arg, void (*fn)(void *fa, const char *account, int64_t since), void *fa)
+{
+	struct srv *s = arg;
+	const char *k;
+	size_t pos = 0, klen;
+	void *v;
+	char key[LIMIT_ACCOUNT_MAX];
+
+	/* fn may unlock (htab_del): collect first */
+	char (*keys)[LIMIT_ACCOUNT_MAX] = mem_reallocarray(NULL, htab_count(s->locks) + 1,
+							    sizeof(*keys));
+	int64_t *since = mem_reallocarray(NULL, htab_count(s->locks) + 1, sizeof(*since));
+	size_t n = 0, i;
+
+	while (htab_next(s->locks, &pos, &k, &klen, &v)) {
+		if (klen >= sizeof(key))
+			continue;
+		memcpy(keys[n], k, klen);
+		keys[n][klen] = '\0';
+		since[n++] = ((struct srv_lockent *)v)->since;
+	}
+	for (i = 0; i < n; i++)
+		fn(fa, keys[i], since[i]);
+	free(keys);
+	free(since);
+}
+
+static int
+fleet_start(struct srv *s)
+{
+	struct fleet_conf fc;
+	struct fleet_cb cb;
+	char err[256];
+
+	if (s->set.srv.redis_url == NULL || s->set.srv.redis_url[0] == '\0')
+		return 0;
+	if (s->set.srv.instance_name[0] != '\0')
+		snprintf(s->instance, sizeof(s->instance), "%s", s->set.srv.instance_name);
+	else if (gethostname(s->instance, sizeof(s->instance) - 1) < 0)
+		snprintf(s->instance, sizeof(s->instance), "mailsentry-%ld", (long)getpid());
+	memset(&fc, 0, sizeof(fc));
+	fc.url = s->set.srv.redis_url;
+	fc.prefix = s->set.srv.redis_prefix;
+	fc.instance = s->instance;
+	fc.timeout_ms = s->set.srv.redis_timeout * 1000;
+	fc.replay = s->set.srv.fleet_replay;
+	fc.stream_max = s->set.srv.redis_stream_max;
+	memset(&cb, 0, sizeof(cb));
+	cb.arg = s;
+	cb.event = fleet_cb_event;
+	cb.lock = fleet_cb_lock;
+	cb.unlock = fleet_cb_unlock;
+	cb.each_lock = fleet_cb_each_lock;
+	if ((s->fleet = fleet_new(s->base, &fc, &cb, err, sizeof(err))) == NULL) {
+		msg_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 setup(struct srv *s)
 {
 	char err[512], path[1024], spec[1100];
 
-	if (s->set.srv.redis_url != NULL && s->set.srv.redis_url[0] != '\0') {
-		msg_error("redis_url: fleet state is not available in this release; leave it empty");
-		return -1;
-	}
 	(void)srv_raise_nofile(s->set.srv.max_connections);	/* says itself when short */
 	if (mkdir(s->set.srv.state_dir, 0700) < 0 && errno != EEXIST) {
 		msg_error("state_dir %.200s: %s", s->set.srv.state_dir, strerror(errno));
@@ -479,7 +596,7 @@ setup(struct srv *s)
 		msg_error("event_base_new failed");
 		return -1;
 	}
-	if (srv_work_start(s) < 0)
+	if (srv_work_start(s) < 0 || fleet_start(s) < 0)
 		return -1;
 	if (s->set.srv.policy_listen[0] != '\0' &&
 	    (s->policy = srv_listen(s->base, s->set.srv.policy_listen, 0666, srv_policy_accept,
@@ -533,6 +650,7 @@ teardown(struct srv *s)
 
 	if (s->nfl > 0 && s->store != NULL)
 		follow_save(s);
+	fleet_free(&s->fleet);	/* its claims still pending are answered "won" */
 	srv_work_stop(s);	/* before the store: finished jobs are audited */
 	while (s->conns != NULL)
 		srv_conn_close(s->conns);

@@ -104,15 +104,16 @@ run_lock(struct srv_job *j)
 	v.kind = j->admin ? "admin" : finding_kind_name(f->kind);
 	v.incident = j->incident != 0 ? inc : "none";
 	v.reason = j->admin ? "locked by the administrator" : "account_compromise";
-	if (act_configured(a, ACT_LOCK))
+	if ((j->parts & SRV_LOCK_ONCE) && act_configured(a, ACT_LOCK))
 		act_lock(a, &v, j->dry, res_add(j, "lock_hook"));
-	if (act_configured(a, ACT_KICK))
+	if ((j->parts & SRV_LOCK_HOST) && act_configured(a, ACT_KICK))
 		act_kick(a, f->account, j->dry, res_add(j, "kick"));
 	if (j->admin)
 		return;
-	if (act_configured(a, ACT_PURGE))
+	if ((j->parts & SRV_LOCK_HOST) && act_configured(a, ACT_PURGE))
 		run_purge(j);
-	if (act_configured(a, ACT_NOTIFY) || act_configured(a, ACT_WEBHOOK)) {
+	if ((j->parts & SRV_LOCK_ONCE) &&
+	    (act_configured(a, ACT_NOTIFY) || act_configured(a, ACT_WEBHOOK))) {
 		struct act_incident ai = { 0 };
 
 		ai.kind = v.kind;
@@ -181,11 +182,12 @@ job_done(struct srv *s, struct srv_job *j)
  * account (which shadow mode does not hold back). */
 static void
 submit(struct srv *s, void (*run)(struct srv_job *), const struct finding *f,
-       const char *account, uint64_t incident, int64_t not_before)
+       const char *account, uint64_t incident, int64_t not_before, unsigned parts)
 {
 	struct srv_job *j = mem_calloc(1, sizeof(*j));
 
 	j->not_before = not_before;
+	j->parts = parts;
 	j->run = run;
 	j->done = job_done;
 	j->ar = s->act;
@@ -217,19 +219,55 @@ any(const struct srv *s, const enum act_kind *k, size_t n)
 	return false;
 }
 
+/* A fleet: the first daemon to claim the lock's once-only actions runs
+ * them (every daemon's detectors find the same compromise). */
+struct claim {
+	struct srv *s;
+	struct finding f;
+	uint64_t incident;
+};
+
+static void
+claimed(void *arg, bool won)
+{
+	struct claim *c = arg;
+	static const enum act_kind k[] = { ACT_LOCK, ACT_NOTIFY, ACT_WEBHOOK };
+
+	if (won && any(c->s, k, sizeof(k) / sizeof(k[0])))
+		submit(c->s, run_lock, &c->f, NULL, c->incident, 0, SRV_LOCK_ONCE);
+	else if (!won)
+		msg_info("lock %s: its hook and notification ran on another daemon of the fleet",
+			 c->f.account);
+	free(c);
+}
+
 void
 srv_act_lock(struct srv *s, const struct finding *f, uint64_t incident)
 {
-	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK, ACT_PURGE, ACT_NOTIFY, ACT_WEBHOOK };
+	static const enum act_kind once[] = { ACT_LOCK, ACT_NOTIFY, ACT_WEBHOOK };
+	static const enum act_kind host[] = { ACT_KICK, ACT_PURGE };
+	bool o = any(s, once, sizeof(once) / sizeof(once[0]));
+	bool h = any(s, host, sizeof(host) / sizeof(host[0]));
 
-	if (!any(s, k, sizeof(k) / sizeof(k[0])))
-		return;
-	submit(s, run_lock, f, NULL, incident, 0);
+	if (s->fleet == NULL && (o || h))
+		submit(s, run_lock, f, NULL, incident, 0, SRV_LOCK_ONCE | SRV_LOCK_HOST);
+	if (s->fleet != NULL && h)
+		submit(s, run_lock, f, NULL, incident, 0, SRV_LOCK_HOST);
+	if (s->fleet != NULL && o) {
+		struct claim *c = mem_alloc(sizeof(*c));
+		char key[LIMIT_ACCOUNT_MAX + 64];
+
+		c->s = s;
+		c->f = *f;
+		c->incident = incident;
+		snprintf(key, sizeof(key), "lock:%s:%lld", f->account, (long long)f->first_evidence);
+		fleet_claim(s->fleet, key, 86400, claimed, c);
+	}
 	/* Mail accepted just before the lock can reach the queue after the
 	 * purge listed it (a session still in DATA, an NDR made a moment
 	 * later): a second purge catches those stragglers. */
-	if (act_configured(s->act->a, ACT_PURGE))
-		submit(s, run_purge, f, NULL, incident, time(NULL) + SRV_PURGE_AGAIN);
+	if (s->act != NULL && act_configured(s->act->a, ACT_PURGE))
+		submit(s, run_purge, f, NULL, incident, time(NULL) + SRV_PURGE_AGAIN, 0);
 }
 
 void
@@ -238,7 +276,7 @@ srv_act_lock_admin(struct srv *s, const char *account)
 	static const enum act_kind k[] = { ACT_LOCK, ACT_KICK };
 
 	if (any(s, k, sizeof(k) / sizeof(k[0])))
-		submit(s, run_lock, NULL, account, 0, 0);
+		submit(s, run_lock, NULL, account, 0, 0, SRV_LOCK_ONCE | SRV_LOCK_HOST);
 }
 
 void
@@ -247,7 +285,7 @@ srv_act_unlock(struct srv *s, const char *account)
 	static const enum act_kind k[] = { ACT_UNLOCK };
 
 	if (any(s, k, 1))
-		submit(s, run_unlock, NULL, account, 0, 0);
+		submit(s, run_unlock, NULL, account, 0, 0, 0);
 }
 
 /* A brute-force or spraying IP: ban it when configured. */
@@ -257,5 +295,5 @@ srv_act_ban(struct srv *s, const struct finding *f)
 	static const enum act_kind k[] = { ACT_BAN };
 
 	if (f->ip[0] != '\0' && any(s, k, 1))
-		submit(s, run_ban, f, NULL, 0, 0);
+		submit(s, run_ban, f, NULL, 0, 0, 0);
 }

@@ -204,7 +204,7 @@ sa_feed(struct srv *s, const struct authpol_req *r, bool ok, const char *reason,
 		a->m.events_ok++;
 	else
 		a->m.events_fail++;
-	det_feed(s->det, &e);
+	srv_feed(s, &e);
 }
 
 /* The configured API header: name and value, as Dovecot sends

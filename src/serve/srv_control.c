@@ -91,6 +91,13 @@ ctl_request(struct srv *s, const char *line, struct evbuffer *out)
 				    s->set.srv.shadow ? "yes" : "no", htab_count(s->locks),
 				    s->m.requests, s->nconn, s->nfl, s->pst.lines,
 				    s->m.events_log);
+		if (s->fleet != NULL) {
+			struct fleet_stats st;
+
+			fleet_get_stats(s->fleet, &st);
+			evbuffer_add_printf(out, "fleet %s as %s\nfleet events read %" PRIu64 "\n",
+					    st.up ? "up" : "DOWN", s->instance, st.events_read);
+		}
 	} else if (IS("list")) {
 		evbuffer_add_printf(out, "ok\n");
 		if (store_each_lock(s->store, time(NULL), list_lock, out) < 0)
@@ -225,6 +232,36 @@ follow_metrics(struct srv *s, struct evbuffer *b)
 	}
 }
 
+static void
+fleet_metrics(struct srv *s, struct evbuffer *b)
+{
+	struct fleet_stats st;
+
+	if (s->fleet == NULL)
+		return;
+	fleet_get_stats(s->fleet, &st);
+	evbuffer_add_printf(
+		b,
+		"# HELP mailsentry_fleet_up 1 while Redis answers.\n"
+		"# TYPE mailsentry_fleet_up gauge\nmailsentry_fleet_up %d\n"
+		"# TYPE mailsentry_fleet_outages_total counter\nmailsentry_fleet_outages_total %" PRIu64
+		"\n# TYPE mailsentry_fleet_events_total counter\n"
+		"mailsentry_fleet_events_total{way=\"sent\"} %" PRIu64 "\n"
+		"mailsentry_fleet_events_total{way=\"read\"} %" PRIu64 "\n"
+		"mailsentry_fleet_events_total{way=\"local\"} %" PRIu64 "\n"
+		"mailsentry_fleet_events_total{way=\"dropped\"} %" PRIu64 "\n"
+		"# TYPE mailsentry_fleet_backlog gauge\nmailsentry_fleet_backlog %zu\n"
+		"# TYPE mailsentry_fleet_lock_messages_total counter\n"
+		"mailsentry_fleet_lock_messages_total{way=\"sent\"} %" PRIu64 "\n"
+		"mailsentry_fleet_lock_messages_total{way=\"received\"} %" PRIu64 "\n"
+		"# TYPE mailsentry_fleet_claims_total counter\n"
+		"mailsentry_fleet_claims_total{result=\"won\"} %" PRIu64 "\n"
+		"mailsentry_fleet_claims_total{result=\"lost\"} %" PRIu64 "\n",
+		st.up ? 1 : 0, st.outages, st.events_sent, st.events_read, st.events_local,
+		st.backlog_dropped, st.backlog, st.locks_sent, st.locks_received, st.claims_won,
+		st.claims_lost);
+}
+
 void
 srv_metrics_cb(struct evhttp_request *req, void *arg)
 {
@@ -276,6 +313,7 @@ srv_metrics_cb(struct evhttp_request *req, void *arg)
 			       "mailsentry_actions_queued %zu\n",
 			    srv_work_queued(s));
 	follow_metrics(s, b);
+	fleet_metrics(s, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4");
 	srv_authpol_metrics(s, b);

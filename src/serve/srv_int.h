@@ -8,6 +8,7 @@
 #include "act/act.h"
 #include "correlate/corr.h"
 #include "detect/det.h"
+#include "fleet/fleet.h"
 #include "input/in_follow.h"
 #include "policy/pol_decide.h"
 #include "policy/pol_proto.h"
@@ -25,7 +26,7 @@ struct follower {
 struct srv_metrics {
 	uint64_t requests, bad_requests, answers[PV_MAX], shadow_would[PV_MAX];
 	uint64_t findings[FK_MAX], locks, unlocks, errors, connections, refused;
-	uint64_t events_policy, events_log;
+	uint64_t events_policy, events_log, events_fleet;
 };
 
 /* An open policy or control connection; all are listed so that a stop
@@ -48,6 +49,12 @@ enum srv_job_state { SRV_JOB_QUEUED, SRV_JOB_RAN, SRV_JOB_REFUSED, SRV_JOB_NOT_R
 
 #define SRV_JOB_RES_MAX 6
 
+/* A lock's actions: those done once for the whole fleet (the lock hook,
+ * the notification, the webhook) and those each mail server does for
+ * itself (kick its sessions, purge its queue). Alone, a daemon does both. */
+#define SRV_LOCK_ONCE 1u
+#define SRV_LOCK_HOST 2u
+
 /* One result of a job for the audit trail. */
 struct srv_job_res {
 	char action[16];		/* "lock_hook", "purge", ... */
@@ -65,6 +72,7 @@ struct srv_job {
 	int64_t not_before;		/* run no earlier (seconds since the epoch); 0: at once */
 	struct srv_actref *ar;
 	bool dry, admin;
+	unsigned parts;			/* of a lock: SRV_LOCK_ONCE and/or SRV_LOCK_HOST */
 	const char *actor;		/* "detector" or "admin" */
 	struct finding f;		/* the finding acted on; an unlock fills account */
 	uint64_t incident;
@@ -89,6 +97,8 @@ struct srv {
 	struct store *store;
 	struct srv_actref *act;	/* NULL until srv_act_setup */
 	struct srv_work *work;
+	struct fleet *fleet;	/* NULL: no redis_url, this daemon decides alone */
+	char instance[256];	/* its name in the fleet */
 	struct srv_authpol *authpol;	/* NULL when authpolicy_listen is empty */
 	struct det *det;
 	struct corr *corr;
@@ -126,6 +136,8 @@ struct srv_lockent {
 };
 
 /* srv.c */
+/* An event seen here: to the fleet's stream, or straight to the detectors. */
+void srv_feed(struct srv *s, const struct evt *e);
 int srv_lock(struct srv *s, const char *account, const char *by, const char *reason,
 	     uint64_t incident);
 int srv_unlock(struct srv *s, const char *account, const char *by);

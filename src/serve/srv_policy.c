@@ -182,7 +182,7 @@ answer(struct srv *s, struct bufferevent *bev, const struct pol_req *r)
 	 * detectors' only source when no log is followed. */
 	if (s->nfl == 0 && pol_req_event(r, false, now, &e)) {
 		s->m.events_policy++;
-		det_feed(s->det, &e);
+		srv_feed(s, &e);
 	}
 }
 
