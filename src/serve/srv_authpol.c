@@ -125,6 +125,8 @@ srv_authpol_conf(struct srv *s)
 
 /* ------------------------------------------------------------ helpers */
 
+static void sa_warn(struct srv_authpol *a, const char *fmt, ...) MSG_FMT(2, 3);
+
 static void
 sa_warn(struct srv_authpol *a, const char *fmt, ...)
 {
