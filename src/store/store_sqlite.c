@@ -466,8 +466,8 @@ static const char *const q_sql[Q_MAX] = {
 	[Q_AUDIT_EACH] = "SELECT " AUDIT_COLS " FROM"
 			 " (SELECT * FROM audit WHERE time >= ?1 ORDER BY seq DESC LIMIT ?2)"
 			 " ORDER BY seq",
-	[Q_KV_SET] = "INSERT INTO kv (name, value) VALUES (?1, ?2)"
-		     " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	[Q_KV_SET] = ("INSERT INTO kv (name, value) VALUES (?1, ?2)"
+		      " ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
 	[Q_KV_GET] = "SELECT value FROM kv WHERE name = ?1",
 	[Q_KV_DEL] = "DELETE FROM kv WHERE name = ?1",
 };
