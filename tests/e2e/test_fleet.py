@@ -1,7 +1,7 @@
 """test_fleet.py - fleet mode, end to end: three `mailsentry serve` daemons
 share one real redis-server, all inside a network namespace of their own
-(only `lo` in it). Each daemon follows its own Dovecot log, as three IMAP
-servers would.
+(only `lo` in it), with a password (requirepass) and database 2. Each daemon
+follows its own Dovecot log, as three IMAP servers would.
 
 In order (each test needs the ones before):
 
@@ -27,7 +27,7 @@ import time
 
 import pytest
 
-REDIS_PORT = 6390
+REDIS_PORT, REDIS_PASSWORD = 6390, "fleet-e2e-secret"
 VICTIM, HOME = "carol@example.com", "192.0.2.10"
 BOTS = 14
 
@@ -86,7 +86,8 @@ class Ns:
 
     def redis(self):
         self.popen(["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", self.dir], "redis")
+                    "--save", "", "--appendonly", "no", "--dir", self.dir,
+                    "--requirepass", REDIS_PASSWORD], "redis")
         wait(lambda: "Ready to accept connections" in self.output("redis"), 10, "redis")
 
     def daemon(self, name, redis=True):
@@ -100,7 +101,7 @@ class Ns:
                 "-o", "notify=no", "-o", "purge=no", "-o", "instance_name=" + name,
                 "-o", "geoip_file=", "-o", "geoip6_file="]
         if redis:
-            argv += ["-o", "redis_url=redis://127.0.0.1:%d" % REDIS_PORT]
+            argv += ["-o", "redis_url=redis://:%s@127.0.0.1:%d/2" % (REDIS_PASSWORD, REDIS_PORT)]
         self.popen(argv, name)
         wait(lambda: "ready:" in self.output(name), 15, name + " ready")
         if redis:
