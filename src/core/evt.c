@@ -202,12 +202,29 @@ ej_kstr(char *o, const char *kq, size_t kqlen, const char *v)
 	return o;
 }
 
-#define EJ_KSTR(o, key, v) ((o) = ej_kstr((o), ",\"" key "\":\"", sizeof(",\"" key "\":\"") - 1, (v)))
-/* The field only when it is set, as evt_json always did for strings. */
+/* The same for a field of struct evt: an array of at least 8 bytes. */
+static char *
+ej_kfield(char *o, const char *kq, size_t kqlen, const char *v)
+{
+	memcpy(o, kq, kqlen);
+	o = jw_escape_raw8(o + kqlen, v, strlen(v));
+	*o++ = '"';
+	return o;
+}
+
+#define EJ_KQ(key) ",\"" key "\":\"", sizeof(",\"" key "\":\"") - 1
+#define EJ_KSTR(o, key, v) ((o) = ej_kstr((o), EJ_KQ(key), (v)))
+/* A field of struct evt; a string one only when it is set, as evt_json
+ * always did. */
+#define EJ_KARR(o, key, v)                                                 \
+	do {                                                               \
+		_Static_assert(sizeof(v) >= 8, "jw_escape_raw8 reads 8 bytes"); \
+		(o) = ej_kfield((o), EJ_KQ(key), (v));                    \
+	} while (0)
 #define EJ_KFIELD(o, key, v)                     \
 	do {                                      \
 		if ((v)[0] != '\0')               \
-			EJ_KSTR(o, key, v);        \
+			EJ_KARR(o, key, v);        \
 	} while (0)
 
 static char *
@@ -240,7 +257,7 @@ ej_write(const struct evt *e, char *o)
 	EJ_KFIELD(o, "mech", e->mech);
 	EJ_KFIELD(o, "qid", e->qid);
 	if (e->flags & EVT_HAS_SENDER)
-		EJ_KSTR(o, "sender", e->sender);
+		EJ_KARR(o, "sender", e->sender);
 	EJ_KFIELD(o, "recipient", e->recipient);
 	if (e->flags & EVT_HAS_NRCPT) {
 		EJ_LIT(o, ",\"nrcpt\":");

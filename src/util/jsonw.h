@@ -55,5 +55,8 @@ void jw_escape_bytewise(struct buf *b, const char *p, size_t len);
 #define JW_ESCAPE_LEN_MAX (SIZE_MAX / 8)
 #define JW_ESCAPE_ROOM(len) ((len) * 6 + 8)
 char *jw_escape_raw(char *o, const char *p, size_t len);
+/* The same for a string with at least 8 readable bytes at p (it lies in a
+ * fixed array of 8 bytes or more, as the fields of struct evt do). */
+char *jw_escape_raw8(char *o, const char *p, size_t len);
 
 #endif

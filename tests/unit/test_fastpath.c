@@ -86,6 +86,37 @@ test_escape_positions(void **state)
 	}
 }
 
+/* jw_escape_raw8: a short string inside a bigger array, with bytes after
+ * it that must not leak into the output, at every length and position. */
+static void
+test_escape_raw8(void **state)
+{
+	static const char special[] = { '"', '\\', '\n', 0x01, 0x7f, (char)0x80, (char)0xc3, 'a', 0 };
+	char arr[24], out[24 * 6 + 8];
+	struct buf ref;
+
+	(void)state;
+	for (size_t len = 0; len <= 16; len++) {
+		for (size_t pos = 0; pos <= len; pos++) {
+			for (size_t k = 0; k < sizeof(special); k++) {
+				char *end;
+
+				memset(arr, '"', sizeof(arr));	/* after the string: bytes to escape */
+				memset(arr, 'x', len);
+				if (pos < len)
+					arr[pos] = special[k];
+				end = jw_escape_raw8(out, arr, len);
+				buf_init(&ref, 0);
+				jw_escape_bytewise(&ref, arr, len);
+				assert_int_equal((size_t)(end - out), ref.len);
+				if (ref.len > 0)
+					assert_memory_equal(out, ref.data, ref.len);
+				buf_release(&ref);
+			}
+		}
+	}
+}
+
 /* Random strings over an alphabet rich in bytes that need work. */
 static void
 test_escape_random(void **state)
@@ -360,6 +391,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape_positions), cmocka_unit_test(test_escape_random),
+		cmocka_unit_test(test_escape_raw8),
 		cmocka_unit_test(test_escape_limit),	 cmocka_unit_test(test_format6),
 		cmocka_unit_test(test_addr_text),	 cmocka_unit_test(test_time_cache),
 		cmocka_unit_test(test_evt_json),
