@@ -1,7 +1,10 @@
 /* parse.c - pick the parser for a framed line, and the rule-table runner */
 #include "parse/parse.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+#include "util/mem.h"
 
 /* Program names as they appear in syslog tags. A name matches the tag
  * exactly, or as a prefix followed by '/', '-' or '(' when prefix is set
@@ -133,9 +136,11 @@ parse_drop_evt(struct parse_out *out)
 		out->n--;
 }
 
-enum parse_result
-pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv msg,
-       const char *source, const char *service, struct parse_out *out)
+/* progs: the compiled templates of rules (an entry may be NULL), or NULL. */
+static enum parse_result
+pm_run_progs(const struct pm_rule *rules, struct pm_prog *const *progs, size_t n,
+	     const struct frame *f, struct strv msg, const char *source, const char *service,
+	     struct parse_out *out)
 {
 	struct pm_caps caps;
 	struct evt *e;
@@ -163,7 +168,8 @@ pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv
 				continue;
 			}
 		}
-		if (!pm_match(t, msg, &caps))
+		if (progs != NULL && progs[i] != NULL ? !pm_match_prog(progs[i], msg, &caps)
+						      : !pm_match(t, msg, &caps))
 			continue;
 		if (rules[i].type == EVT_NONE)
 			return PARSE_NOEVENT;
@@ -185,4 +191,41 @@ pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv
 		return PARSE_EVENTS;
 	}
 	return PARSE_UNMATCHED;
+}
+
+enum parse_result
+pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv msg,
+       const char *source, const char *service, struct parse_out *out)
+{
+	return pm_run_progs(rules, NULL, n, f, msg, source, service, out);
+}
+
+/* Compile every template of a table, and publish the array unless another
+ * thread did first. Never freed: tables live as long as the program. */
+static struct pm_prog **
+pm_cache_fill(struct pm_cache *c, const struct pm_rule *rules, size_t n)
+{
+	struct pm_prog **progs = mem_calloc(n ? n : 1, sizeof(*progs)), **none = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		progs[i] = pm_compile(rules[i].tpl);
+	if (atomic_compare_exchange_strong_explicit(&c->progs, &none, progs, memory_order_acq_rel,
+						    memory_order_acquire))
+		return progs;
+	for (i = 0; i < n; i++)
+		pm_prog_free(&progs[i]);
+	mem_free(progs);
+	return none;
+}
+
+enum parse_result
+pm_run_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n, const struct frame *f,
+	      struct strv msg, const char *source, const char *service, struct parse_out *out)
+{
+	struct pm_prog **progs = atomic_load_explicit(&c->progs, memory_order_acquire);
+
+	if (progs == NULL)
+		progs = pm_cache_fill(c, rules, n);
+	return pm_run_progs(rules, progs, n, f, msg, source, service, out);
 }

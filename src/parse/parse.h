@@ -44,8 +44,22 @@ void parse_drop_evt(struct parse_out *out);
 enum parse_result pm_run(const struct pm_rule *rules, size_t n, const struct frame *f,
 			 struct strv msg, const char *source, const char *service,
 			 struct parse_out *out);
-#define PM_RUN(rules, f, msg, source, service, out) \
-	pm_run((rules), sizeof(rules) / sizeof((rules)[0]), (f), (msg), (source), (service), (out))
+/* A parser's rule table and the cache of its compiled templates (see
+ * pm_compile): declare tables as PM_TABLE(name) = { ... }; and run them
+ * with PM_RUN, which compiles a table at its first use (once, whichever
+ * thread gets there first) and then matches like pm_run. */
+struct pm_cache {
+	_Atomic(struct pm_prog **) progs;
+};
+#define PM_TABLE(name)                                               \
+	static struct pm_cache name##_pmc __attribute__((unused));  \
+	static const struct pm_rule name[]
+enum parse_result pm_run_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n,
+				const struct frame *f, struct strv msg, const char *source,
+				const char *service, struct parse_out *out);
+#define PM_RUN(rules, f, msg, source, service, out)                                       \
+	pm_run_cached(&rules##_pmc, (rules), sizeof(rules) / sizeof((rules)[0]), (f), (msg), \
+		      (source), (service), (out))
 
 /* The parsers (parse_<daemon>.c). */
 parse_fn parse_postfix;

@@ -82,7 +82,7 @@ cr_fix_fields(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 
 /* ---- Courier IMAP / POP3 --------------------------------------------- */
 
-static const struct pm_rule cr_login_rules[] = {
+PM_TABLE(cr_login_rules) = {
 	/* "LOGIN, user=u@example.com, ip=[::ffff:192.0.2.100], port=[51234], protocol=IMAP" */
 	{ "LOGIN, %x", EVT_AUTH_SUCCESS, EVT_STATUS_NONE, cr_fix_fields },
 	/* "LOGIN FAILED, user=u@example.com, ip=[::ffff:192.0.2.4]"
@@ -137,7 +137,7 @@ cr_fix_smtp_auth(const struct pm_caps *caps, struct evt *e, const struct frame *
 	return 0;
 }
 
-static const struct pm_rule cr_smtp_rules[] = {
+PM_TABLE(cr_smtp_rules) = {
 	/* "error,relay=::ffff:192.0.2.3,port=43632,msg=\"535 Authentication failed.\",cmd: AUTH LOGIN u@example.com" */
 	{ "error,relay=%i,%(port=%*,%)msg=\"535 %R\",cmd: %x", EVT_AUTH_FAILURE, EVT_STATUS_NONE,
 	  cr_fix_smtp_auth },
@@ -210,7 +210,7 @@ cr_fix_cyrus_login(const struct pm_caps *caps, struct evt *e, const struct frame
 	return 0;
 }
 
-static const struct pm_rule cr_cyrus_rules[] = {
+PM_TABLE(cr_cyrus_rules) = {
 	/* "badlogin: host.example.com [192.0.2.1] plaintext u@example.com SASL(-13): authentication failure: checkpass failed"
 	 * "badlogin: example.com[192.0.2.45] DIGEST-MD5 [SASL(-13): authentication failure: client response doesn't match what we generated]"
 	 * "badlogin: [192.0.2.4] plain [SASL(-13): authentication failure: Password verification failed]"
@@ -263,7 +263,7 @@ cr_fix_uw_why(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return cr_fix_uw(caps, e, f);
 }
 
-static const struct pm_rule cr_uw_rules[] = {
+PM_TABLE(cr_uw_rules) = {
 	/* "Login failed user=u auth=u host=host.example.com [192.0.2.112]" */
 	{ "Login failed user=%u auth=%* host=%x", EVT_AUTH_FAILURE, EVT_STATUS_NONE, cr_fix_uw },
 	{ "Login failed user=%u host=%x", EVT_AUTH_FAILURE, EVT_STATUS_NONE, cr_fix_uw },

@@ -141,7 +141,7 @@ dc_fix_aborted(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 
 /* ---- login processes: imap-login, pop3-login, ... --------------------- */
 
-static const struct pm_rule dc_login_rules[] = {
+PM_TABLE(dc_login_rules) = {
 	/* "Login: user=<u@example.com>, method=PLAIN, rip=192.0.2.10, lip=198.51.100.1, mpid=30726, secured, session=<QlNHvRZeMMd/AAAB>" */
 	{ "Login: %x", EVT_AUTH_SUCCESS, EVT_STATUS_NONE, dc_fix_login },
 	/* "Disconnected (auth failed, 2 attempts): user=<u>, method=PLAIN, rip=192.0.2.8, lip=198.51.100.1, TLS"
@@ -210,7 +210,7 @@ dc_why_invalid(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 /* The message after "driver(user,ip[,<session>]): " (or, in 2.4, after
  * "driver: "). "(given password: ...)" and "(SHA1 of given password: ...)"
  * are skipped, never captured. */
-static const struct pm_rule dc_auth_rules[] = {
+PM_TABLE(dc_auth_rules) = {
 	/* "unknown user" / "unknown user (SHA1 of given password: f638ff)" */
 	{ "unknown user%*", EVT_AUTH_FAILURE, EVT_STATUS_NONE, dc_why_unknown },
 	/* "Password mismatch" / "Password mismatch (for LDAP bind) (SHA1 of given password: f638ff)" */
@@ -259,7 +259,7 @@ dc_fix_pam_unix(const struct pm_caps *caps, struct evt *e, const struct frame *f
 	return 0;
 }
 
-static const struct pm_rule dc_pam_unix_rules[] = {
+PM_TABLE(dc_pam_unix_rules) = {
 	/* "pam_unix(dovecot:auth): authentication failure; logname= uid=0 euid=0 tty=dovecot ruser=u rhost=192.0.2.225  user=u" */
 	{ "pam_unix(dovecot%*): authentication failure; %x", EVT_AUTH_FAILURE, EVT_STATUS_NONE,
 	  dc_fix_pam_unix },
@@ -268,7 +268,7 @@ static const struct pm_rule dc_pam_unix_rules[] = {
 };
 
 /* Auth-process lines that carry no login outcome. */
-static const struct pm_rule dc_auth_none_rules[] = {
+PM_TABLE(dc_auth_none_rules) = {
 	/* "Time just moved backwards by 2 seconds. ..." */
 	{ "Time just moved backwards%*", EVT_NONE, EVT_STATUS_NONE, NULL },
 	/* "Support not compiled in for passdb driver 'ldap'" */
@@ -402,7 +402,7 @@ dc_auth(const struct frame *f, struct strv proc, struct strv rest, struct parse_
 
 /* Lines of a logged-in session or a local delivery. The login itself was
  * reported by the login process; Postfix reports the delivery. */
-static const struct pm_rule dc_mail_rules[] = {
+PM_TABLE(dc_mail_rules) = {
 	/* "Disconnected: Logged out in=412 out=90210" / "Logged out in=12 out=431" */
 	{ "Logged out%*", EVT_NONE, EVT_STATUS_NONE, NULL },
 	{ "Disconnected%*", EVT_NONE, EVT_STATUS_NONE, NULL },
@@ -417,7 +417,7 @@ static const struct pm_rule dc_mail_rules[] = {
 	{ "%*msgid=%*", EVT_NONE, EVT_STATUS_NONE, NULL },
 };
 
-static const struct pm_rule dc_master_rules[] = {
+PM_TABLE(dc_master_rules) = {
 	/* "Dovecot v2.3.16 (7e2e900c1a) starting up for imap, pop3, lmtp (core dumps disabled)" */
 	{ "Dovecot v%* starting up%*", EVT_NONE, EVT_STATUS_NONE, NULL },
 	/* "Killed with signal 15 (by pid=1 uid=0 code=kill)" */

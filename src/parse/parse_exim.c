@@ -601,7 +601,7 @@ ex_fix_sa(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 }
 
 /* Lines after the message id. */
-static const struct pm_rule ex_id_rules[] = {
+PM_TABLE(ex_id_rules) = {
 	/* "1CzYHn-0008AJ-7F <= user@example.org H=(client.example.org) [192.0.2.1] P=esmtpa A=dovecot_plain:user@example.org S=1795 id=EE56D58@client.example.org" */
 	{ "<= %s %x", EVT_MESSAGE_ACCEPTED, EVT_STATUS_NONE, ex_fix_in },
 	/* "10HmaX-000000005vi-0000 <= CALLER@example.com" */
@@ -644,7 +644,7 @@ static const struct pm_rule ex_id_rules[] = {
 
 /* Outbound notes about a message, tried after ex_rules so that they do
  * not shadow "ID H=... rejected ..." client lines. */
-static const struct pm_rule ex_id_late_rules[] = {
+PM_TABLE(ex_id_late_rules) = {
 	/* "10HmaX-000000005vi-0000 H=mx.example.net [192.0.2.2] Connection refused" */
 	{ "H=%* Connection %*", EVT_NONE, EVT_STATUS_NONE, NULL },
 	/* "10HmaX-000000005vi-0000 H=mx.example.net [192.0.2.2]: SMTP error from remote mail server after initial connection: 451 host deferred" */
@@ -654,7 +654,7 @@ static const struct pm_rule ex_id_late_rules[] = {
 };
 
 /* Lines with or without a message id. */
-static const struct pm_rule ex_rules[] = {
+PM_TABLE(ex_rules) = {
 	/* "dovecot_login authenticator failed for (client) [192.0.2.37]:21298 I=[198.51.100.5]:465 Ci=30416: 535 Incorrect authentication data (set_id=user@example.com)" */
 	{ "%a authenticator failed for %h: %x", EVT_AUTH_FAILURE, EVT_STATUS_NONE,
 	  ex_fix_authfail },

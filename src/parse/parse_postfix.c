@@ -359,7 +359,7 @@ pf_fix_listed_ps(const struct pm_caps *caps, struct evt *e, const struct frame *
 #define PF_REJ "%x: %y from %h[%i]: "
 #define PF_REJ_PORT "%x: %y from %h[%i]:%w: "
 
-static const struct pm_rule pf_reject[] = {
+PM_TABLE(pf_reject) = {
 	/* "reject: RCPT from unknown[192.0.2.116]: 504 5.5.2 <WIN-6A0KEE6QVP5>: Helo command rejected:
 	 *  need fully-qualified hostname; from=<s@example.com> to=<r@example.com> proto=ESMTP helo=<WIN-6A0KEE6QVP5>" */
 	{ PF_REJ "%R; from=<%s> to=<%r> proto=%*", EVT_REJECT, 0, pf_fix_reject },
@@ -392,7 +392,7 @@ static const struct pm_rule pf_reject[] = {
 /* ---- smtpd ------------------------------------------------------------- */
 
 /* After "QID: " or "NOQUEUE: ". */
-static const struct pm_rule pf_smtpd_q[] = {
+PM_TABLE(pf_smtpd_q) = {
 	/* "4PbCZy4PWKz3tBr: client=unknown[2001:db8::15c8], sasl_method=PLAIN, sasl_username=u@example.org" */
 	{ "client=%h[%i]%(:%*%), sasl_method=%m, sasl_username=%u, %*", EVT_AUTH_SUCCESS, 0, NULL },
 	{ "client=%h[%i]%(:%*%), sasl_method=%m, sasl_username=%u", EVT_AUTH_SUCCESS, 0, NULL },
@@ -406,7 +406,7 @@ static const struct pm_rule pf_smtpd_q[] = {
 	{ "Used TLS for %*", EVT_NONE, 0, NULL },
 };
 
-static const struct pm_rule pf_smtpd[] = {
+PM_TABLE(pf_smtpd) = {
 	/* "connect from mx.example.com[192.0.2.30]" */
 	{ "connect from %*", EVT_NONE, 0, NULL },
 	/* "disconnect from unknown[192.0.2.1] helo=1 auth=0/1 quit=1 commands=2/3" */
@@ -459,7 +459,7 @@ static const struct pm_rule pf_smtpd[] = {
 
 /* ---- postscreen -------------------------------------------------------- */
 
-static const struct pm_rule pf_postscreen[] = {
+PM_TABLE(pf_postscreen) = {
 	/* "CONNECT from [192.0.2.157]:54810 to [198.51.100.181]:25" */
 	{ "CONNECT from %*", EVT_NONE, 0, NULL },
 	/* "DISCONNECT [192.0.2.19]:34827" */
@@ -497,7 +497,7 @@ static const struct pm_rule pf_postscreen[] = {
 /* ---- qmgr -------------------------------------------------------------- */
 
 /* Delivery status lines: the agents', and qmgr's own for dead destinations. */
-static const struct pm_rule pf_status[] = {
+PM_TABLE(pf_status) = {
 	/* "4PbC4x469Jz3tBr: to=<u@example.org>, orig_to=<o@example.org>, relay=127.0.0.1[127.0.0.1]:10024,
 	 *  delay=2.4, delays=0.29/0.02/0.01/2.1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4PbC4y)" */
 	{ "to=%r, orig_to=%*, relay=%l, %*dsn=%d, status=%x (%R)", EVT_DELIVERY, 0, pf_fix_status },
@@ -512,7 +512,7 @@ static const struct pm_rule pf_status[] = {
 	{ "to=%r, relay=%l, %*dsn=%d, status=%x (%R) %*", EVT_DELIVERY, 0, pf_fix_status },
 };
 
-static const struct pm_rule pf_qmgr_q[] = {
+PM_TABLE(pf_qmgr_q) = {
 	/* "3A452D963D: from=<list-admin@example.com>, size=5356, nrcpt=1 (queue active)" */
 	{ "from=<%s>, size=%z, nrcpt=%n (queue active)", EVT_MESSAGE_ACCEPTED, 0, NULL },
 	/* "A0320E00C3: removed" */
@@ -525,7 +525,7 @@ static const struct pm_rule pf_qmgr_q[] = {
 };
 
 /* Lines of qmgr and of the agents without a queue id. */
-static const struct pm_rule pf_quiet[] = {
+PM_TABLE(pf_quiet) = {
 	{ "warning: %*", EVT_NONE, 0, NULL },
 	{ "fatal: %*", EVT_NONE, 0, NULL },
 	{ "panic: %*", EVT_NONE, 0, NULL },
@@ -536,7 +536,7 @@ static const struct pm_rule pf_quiet[] = {
 
 /* ---- delivery agents (smtp, lmtp, local, virtual, pipe, error) ---------- */
 
-static const struct pm_rule pf_agent_q[] = {
+PM_TABLE(pf_agent_q) = {
 	/* "ED59C3D: host mx.example.com[192.0.2.23] said: 450 4.7.1 <u@example.com>: Recipient address
 	 *  rejected: Greylisted for 5 minutes (in reply to RCPT TO command)" */
 	{ "host %* said: %*", EVT_NONE, 0, NULL },
@@ -554,7 +554,7 @@ static const struct pm_rule pf_agent_q[] = {
 	{ "Used TLS for %*", EVT_NONE, 0, NULL },
 };
 
-static const struct pm_rule pf_agent[] = {
+PM_TABLE(pf_agent) = {
 	/* "connect to mx.example.it[192.0.2.21]:25: No route to host" */
 	{ "connect to %*", EVT_NONE, 0, NULL },
 	/* "Trusted TLS connection established to mx.example.de[192.0.2.8]:25: TLSv1.3 with cipher ..." */
@@ -568,7 +568,7 @@ static const struct pm_rule pf_agent[] = {
 
 /* ---- cleanup ----------------------------------------------------------- */
 
-static const struct pm_rule pf_cleanup_q[] = {
+PM_TABLE(pf_cleanup_q) = {
 	/* "3A452D963D: message-id=<0076@example.com>" */
 	{ "message-id=%*", EVT_NONE, 0, NULL },
 	{ "resent-message-id=%*", EVT_NONE, 0, NULL },
@@ -581,7 +581,7 @@ static const struct pm_rule pf_cleanup_q[] = {
 
 /* ---- bounce, defer, trace ---------------------------------------------- */
 
-static const struct pm_rule pf_bounce_q[] = {
+PM_TABLE(pf_bounce_q) = {
 	/* "4PcV4K5FPLz3tBr: sender non-delivery notification: 4PcV4K5tFpz3tG5" */
 	{ "sender non-delivery notification: %N", EVT_BOUNCE, 0, NULL },
 	/* "65AFB8B5: sender delivery status notification: 1DF35917" (success DSN, not an NDR) */
@@ -594,12 +594,12 @@ static const struct pm_rule pf_bounce_q[] = {
 
 /* ---- pickup, postsuper ------------------------------------------------- */
 
-static const struct pm_rule pf_pickup_q[] = {
+PM_TABLE(pf_pickup_q) = {
 	/* "D0B74D98D0: uid=0 from=<root@example.com>" */
 	{ "uid=%* from=%*", EVT_NONE, 0, NULL },
 };
 
-static const struct pm_rule pf_postsuper_q[] = {
+PM_TABLE(pf_postsuper_q) = {
 	/* "D4F2023DB: removed" (postsuper -d) */
 	{ "removed", EVT_MSG_DONE, 0, NULL },
 	/* "D4F2023DB: requeued", "placed on hold", "released from hold" */
@@ -612,7 +612,7 @@ static const struct pm_rule pf_postsuper_q[] = {
  * by domain zen.spamhaus.org as 127.0.0.4"), tlsproxy, scache, tlsmgr,
  * verify, trivial_rewrite, proxymap, postdrop, postmap, postqueue, postlog,
  * sendmail, and postsuper's counters ("Deleted: 115 messages"). */
-static const struct pm_rule pf_any_none[] = {
+PM_TABLE(pf_any_none) = {
 	{ "%*", EVT_NONE, 0, NULL },
 };
 

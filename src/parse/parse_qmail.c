@@ -211,7 +211,7 @@ qm_fix_sqmail(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 
 /* --- qmail-send and qmail-smtpd ----------------------------------------- */
 
-static const struct pm_rule qm_main[] = {
+PM_TABLE(qm_main) = {
 	/* "starting delivery 77421: msg 90219 to remote user@example.net" */
 	{ "starting delivery %D: msg %q to %v %r", EVT_LINK_DELIVERY, 0, qm_fix_channel },
 	/* "status: local 1/10 remote 0/60" */
@@ -282,7 +282,7 @@ qm_fix_tcpdeny(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return evt_set_ip(e, strv_make(b, (size_t)(end - b)));
 }
 
-static const struct pm_rule qm_tcpserver[] = {
+PM_TABLE(qm_tcpserver) = {
 	/* "status: 1/200" */
 	{ "status: %*", EVT_NONE, 0, NULL },
 	/* "pid 210485 from 198.51.100.4" */
@@ -314,7 +314,7 @@ qm_fix_rbl(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return 0;
 }
 
-static const struct pm_rule qm_rblsmtpd[] = {
+PM_TABLE(qm_rblsmtpd) = {
 	/* "198.51.100.77 pid 19597 sbl-xbl.spamhaus.org: 451 http://www.spamhaus.org/query/bl?ip=198.51.100.77" */
 	{ "%i pid %* %h: %y", EVT_REJECT, 0, qm_fix_rbl },
 	/* rblsmtpd 0.70: "relays.ordb.org blocked 192.0.2.47 ordb-test.example.net -" */
@@ -398,7 +398,7 @@ qm_fix_simscan(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return -1;
 }
 
-static const struct pm_rule qm_simscan[] = {
+PM_TABLE(qm_simscan) = {
 	/* "[210394]:CLEAN (-1.21/9999.00):3.3608s:Hello:198.51.100.224:s@example.net:export@example.org" */
 	{ "[%*]:%x (%y):%w", EVT_SPAM_CHECK, 0, qm_fix_simscan },
 	/* "[210394]: skipping check_spam, disabled for this domain" */
@@ -438,7 +438,7 @@ qm_fix_spamdyke(const struct pm_caps *caps, struct evt *e, const struct frame *f
 	return 0;
 }
 
-static const struct pm_rule qm_spamdyke[] = {
+PM_TABLE(qm_spamdyke) = {
 	/* "ALLOWED from: s@example.net to: r@example.com origin_ip: 192.0.2.1 origin_rdns:
 	 *  mx.example.net auth: user@example.com encryption: TLS reason: 250_ok" */
 	{ "%x from: %s to: %r origin_ip: %i origin_rdns: %h auth: %y", EVT_REJECT, 0,
@@ -475,7 +475,7 @@ qm_fix_scanner(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return 0;
 }
 
-static const struct pm_rule qm_scanner[] = {
+PM_TABLE(qm_scanner) = {
 	/* "Clear:RC:0(192.0.2.234):SA:0(0.0/6.0): 1.681359 3302 s@example.net r@example.org
 	 *  Subject_words <msgid@example.net> 1142752873.25044-0.example.org:898" */
 	{ "Clear:RC:%*(%i):SA:%y(%w): %* %z %s %r %*", EVT_SPAM_CHECK, 0, qm_fix_scanner },

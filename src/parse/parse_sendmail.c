@@ -374,7 +374,7 @@ sm_fix_dsn(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 }
 
 /* Lines after "QID: ". */
-static const struct pm_rule sm_qid_rules[] = {
+PM_TABLE(sm_qid_rules) = {
 	/* "j4K97fD5028627: to=somebody@example.net, delay=00:00:01, xdelay=00:00:00, mailer=esmtp, pri=34674, relay=mx.example.net. [192.0.2.7], dsn=2.0.0, stat=Sent (ok ; id=20050520090742r1700irb9oe)" */
 	{ "to=%x, %y", EVT_DELIVERY, EVT_STATUS_NONE, sm_fix_to },
 	/* "j061bXn5000812: from=<user@example.org>, size=2262, class=0, nrcpts=1, msgid=<200501060137.j061bW9V000809@example.org>, proto=ESMTP, daemon=MTA, relay=localhost [127.0.0.1]" */
@@ -420,7 +420,7 @@ static const struct pm_rule sm_qid_rules[] = {
 };
 
 /* Lines with or without a queue id. */
-static const struct pm_rule sm_rules[] = {
+PM_TABLE(sm_rules) = {
 	/* "ruleset=check_relay, arg1=host.example.com, arg2=192.0.2.17, relay=host.example.com [192.0.2.17], reject=421 4.3.2 Connection rate limit exceeded." */
 	/* "s1REn1un088377: ruleset=check_rcpt, arg1=<nobody@example.com>, relay=dsl.example.net [198.51.100.74], reject=550 5.1.1 <nobody@example.com>... User unknown" */
 	{ "ruleset=%a, arg1=%y, relay=%h, reject=%x", EVT_REJECT, EVT_STATUS_NONE,

@@ -125,7 +125,7 @@ sp_fix_verdict(const struct pm_caps *caps, struct evt *e, const struct frame *f)
 	return EVT_SET(e, account, u);
 }
 
-static const struct pm_rule sp_rules[] = {
+PM_TABLE(sp_rules) = {
 	/* "spamd: result: Y 8 - BAYES_99,URIBL_BLACK scantime=4.2,size=1432,user=u,uid=98,required_score=5.0,rhost=localhost,raddr=127.0.0.1,rport=45678,mid=<x@example.com>,autolearn=no" */
 	{ "result: %a %x", EVT_SPAM_CHECK, EVT_STATUS_NONE, sp_fix_result },
 	/* "spamd: identified spam (8.1/6.0) for user:98 in 4.2 seconds, 1432 bytes." */

@@ -91,7 +91,7 @@ VP_FIX(vp_fix_denied, "access denied")
 /* Rule bodies: the text after "vchkpw-SERVICE: ". Most frequent first.
  * The "(pass: '" rules must precede the plain "password fail" rules, whose
  * capture would otherwise take the password into the account. */
-static const struct pm_rule vp_rules[] = {
+PM_TABLE(vp_rules) = {
 	/* "vchkpw-submission: (PLAIN) login success hello@example.com:192.0.2.27" */
 	{ "(%m) login success %x", EVT_AUTH_SUCCESS, 0, vp_fix_ok },
 	/* "vchkpw-smtp: password fail (pass: '<65825.1118321790@mail.example.com>') u@example.com:192.0.2.68" */

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "util/mem.h"
 #include "util/scan.h"
 
 struct pm_state {
@@ -211,6 +212,328 @@ pm_match(const char *tpl, struct strv msg, struct pm_caps *caps)
 
 	caps->set = 0;
 	return pm_do(&st, tpl, msg.p, msg.p + msg.len, 0);
+}
+
+/* ---- compiled templates ----------------------------------------------
+ * The rules of a parser's table are compiled once, at their first use, into
+ * a list of operations: literal runs with their length (compared a word at a
+ * time), captures, optional groups whose body and rest are joined in
+ * advance, and failures. Running one gives the very result pm_match gives:
+ * every literal byte and every escape costs the same step as in the walk
+ * above, and the budget trips at the same place. */
+
+enum pc_kind {
+	PC_END,		/* template end: match if the message ends too */
+	PC_LIT,		/* len literal bytes at lits + arg */
+	PC_CAP,		/* %X or %* (slot -1), lazily, followed by the rest */
+	PC_GROUP,	/* %(..%): the joined sequence at ops + arg, else the rest */
+	PC_FAIL,	/* a broken escape: one step, then no match */
+};
+
+struct pc_op {
+	uint8_t kind;
+	int8_t slot;
+	uint16_t len;
+	uint32_t arg;
+};
+
+struct pm_prog {
+	struct pc_op *ops;
+	char *lits;
+	size_t nops, capops, nlits, caplits;
+};
+
+/* Compiled programs bigger than this are not kept: the walk serves them. */
+#define PC_OPS_MAX 4096
+#define PC_LITS_MAX 65536
+
+static bool
+pc_emit(struct pm_prog *pg, enum pc_kind k, int slot, size_t len, size_t arg)
+{
+	if (pg->nops >= PC_OPS_MAX)
+		return false;
+	if (pg->nops == pg->capops) {
+		pg->capops = pg->capops ? pg->capops * 2 : 16;
+		pg->ops = mem_reallocarray(pg->ops, pg->capops, sizeof(*pg->ops));
+	}
+	pg->ops[pg->nops++] = (struct pc_op){ (uint8_t)k, (int8_t)slot, (uint16_t)len, (uint32_t)arg };
+	return true;
+}
+
+static bool
+pc_lit_byte(struct pm_prog *pg, bool *open, char c)
+{
+	struct pc_op *last;
+
+	if (pg->nlits + 8 >= PC_LITS_MAX)
+		return false;
+	if (pg->nlits + 9 > pg->caplits) {
+		pg->caplits = pg->caplits ? pg->caplits * 2 : 64;
+		pg->lits = mem_realloc(pg->lits, pg->caplits);
+	}
+	if (!*open) {
+		if (!pc_emit(pg, PC_LIT, -1, 0, pg->nlits))
+			return false;
+		*open = true;
+	}
+	last = &pg->ops[pg->nops - 1];
+	if (last->len == UINT16_MAX)
+		return false;
+	pg->lits[pg->nlits++] = c;
+	last->len++;
+	return true;
+}
+
+/* Compile the template t..te (as pm_do would walk it at this group depth)
+ * into a sequence ending in PC_END or PC_FAIL; *start gets its first op. */
+static bool
+pc_seq(struct pm_prog *pg, const char *t, const char *te, int depth, size_t *start)
+{
+	struct {
+		size_t op;
+		char *joined;
+		size_t len;
+	} grp[PC_OPS_MAX / 64];
+	size_t ngrp = 0, i;
+	bool open = false, ok = true;
+
+	*start = pg->nops;
+	while (t < te && ok) {
+		if (t[0] != '%' || (t + 1 < te && t[1] == '%')) {
+			ok = pc_lit_byte(pg, &open, t[0]);
+			t += t[0] == '%' ? 2 : 1;
+			continue;
+		}
+		open = false;
+		if (t + 1 >= te) {	/* dangling '%' */
+			ok = pc_emit(pg, PC_FAIL, -1, 0, 0);
+			goto done;
+		}
+		if (t[1] == '*' || pm_slot(t[1]) >= 0) {
+			ok = pc_emit(pg, PC_CAP, t[1] == '*' ? -1 : pm_slot(t[1]), 0, 0);
+			t += 2;
+			continue;
+		}
+		if (t[1] == '(') {
+			const char *ge = NULL, *g = t + 2;
+			int d = 0;
+
+			while (g < te && ge == NULL) {	/* pm_group_end on t..te */
+				if (g[0] == '%' && g + 1 < te) {
+					if (g[1] == '(')
+						d++;
+					else if (g[1] == ')' && d-- == 0)
+						ge = g;
+					g += 2;
+				} else
+					g++;
+			}
+			if (ge == NULL || depth >= PM_DEPTH_MAX ||
+			    (size_t)(ge - (t + 2)) + (size_t)(te - (ge + 2)) > 512 ||
+			    ngrp == sizeof(grp) / sizeof(grp[0])) {
+				ok = ngrp < sizeof(grp) / sizeof(grp[0]) && pc_emit(pg, PC_FAIL, -1, 0, 0);
+				goto done;
+			}
+			grp[ngrp].len = (size_t)(ge - (t + 2)) + (size_t)(te - (ge + 2));
+			grp[ngrp].joined = mem_alloc(grp[ngrp].len + 1);
+			memcpy(grp[ngrp].joined, t + 2, (size_t)(ge - (t + 2)));
+			memcpy(grp[ngrp].joined + (ge - (t + 2)), ge + 2, (size_t)(te - (ge + 2)));
+			grp[ngrp].op = pg->nops;
+			ngrp++;
+			ok = pc_emit(pg, PC_GROUP, -1, 0, 0);
+			t = ge + 2;
+			continue;
+		}
+		ok = pc_emit(pg, PC_FAIL, -1, 0, 0);	/* "%)" or an unknown escape */
+		goto done;
+	}
+	if (ok)
+		ok = pc_emit(pg, PC_END, -1, 0, 0);
+done:
+	for (i = 0; i < ngrp; i++) {
+		size_t js;
+
+		if (ok && pc_seq(pg, grp[i].joined, grp[i].joined + grp[i].len, depth + 1, &js))
+			pg->ops[grp[i].op].arg = (uint32_t)js;
+		else
+			ok = false;
+		mem_free(grp[i].joined);
+	}
+	return ok;
+}
+
+struct pm_prog *
+pm_compile(const char *tpl)
+{
+	struct pm_prog *pg = mem_calloc(1, sizeof(*pg));
+	size_t start;
+
+	if (!pc_seq(pg, tpl, tpl + strlen(tpl), 0, &start)) {
+		pm_prog_free(&pg);
+		return NULL;
+	}
+	/* Room to read 8 bytes from any literal. */
+	pg->lits = mem_realloc(pg->lits, pg->nlits + 8);
+	memset(pg->lits + pg->nlits, 0, 8);
+	return pg;
+}
+
+void
+pm_prog_free(struct pm_prog **pp)
+{
+	if (*pp == NULL)
+		return;
+	mem_free((*pp)->ops);
+	mem_free((*pp)->lits);
+	mem_free(*pp);
+	*pp = NULL;
+}
+
+/* a[0..n) == b[0..n), n >= 1, both readable for n bytes: words, the last
+ * one overlapping, instead of a memcmp call for a run of a dozen bytes. */
+static inline bool
+pc_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return false;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	return a[0] == b[0] && (n < 2 || a[1] == b[1]) && (n < 3 || a[2] == b[2]);
+}
+
+/* A literal run of k bytes at s, charged as the walk charges it. */
+static inline bool
+pc_lit(struct pm_state *st, const char *lit, size_t k, const char *s, const char *se)
+{
+	size_t avail = (size_t)(se - s), lim, m;
+
+	if (avail >= k && pc_eq(s, lit, k)) {
+		if (st->steps + k > PM_STEP_MAX) {
+			st->steps = PM_STEP_MAX + 1;
+			return false;
+		}
+		st->steps += (unsigned)k;
+		return true;
+	}
+	lim = k < avail ? k : avail;
+	for (m = 0; m < lim && s[m] == lit[m]; m++)
+		;
+	st->steps = st->steps + m + 1 > PM_STEP_MAX ? PM_STEP_MAX + 1 : st->steps + (unsigned)m + 1;
+	return false;
+}
+
+static bool pc_do(struct pm_state *st, const struct pm_prog *pg, const struct pc_op *op,
+		  const char *s, const char *se);
+
+static bool
+pc_lazy(struct pm_state *st, const struct pm_prog *pg, int slot, const struct pc_op *next,
+	const char *s, const char *se)
+{
+	uint64_t saved = st->caps->set;
+	const char *p = s;
+
+	if (next->kind == PC_END) {	/* capture to the end */
+		if (slot >= 0) {
+			st->caps->v[slot] = strv_make(s, (size_t)(se - s));
+			st->caps->set |= 1ULL << slot;
+		}
+		return true;
+	}
+	if (next->kind == PC_LIT) {
+		const char *lit = pg->lits + next->arg;
+		size_t k = next->len;
+
+		for (;;) {
+			p = memchr(p, lit[0], (size_t)(se - p));
+			if (p == NULL)
+				return false;
+			if (slot >= 0) {
+				st->caps->v[slot] = strv_make(s, (size_t)(p - s));
+				st->caps->set |= 1ULL << slot;
+			}
+			if (pc_lit(st, lit, k, p, se) && pc_do(st, pg, next + 1, p + k, se))
+				return true;
+			st->caps->set = saved;
+			if (p >= se || st->steps > PM_STEP_MAX)
+				return false;
+			p++;
+		}
+	}
+	for (;;) {
+		if (slot >= 0) {
+			st->caps->v[slot] = strv_make(s, (size_t)(p - s));
+			st->caps->set |= 1ULL << slot;
+		}
+		if (pc_do(st, pg, next, p, se))
+			return true;
+		st->caps->set = saved;
+		if (p >= se || st->steps > PM_STEP_MAX)
+			return false;
+		p++;
+	}
+}
+
+static bool
+pc_do(struct pm_state *st, const struct pm_prog *pg, const struct pc_op *op, const char *s,
+      const char *se)
+{
+	for (;; op++) {
+		switch (op->kind) {
+		case PC_LIT:
+			if (!pc_lit(st, pg->lits + op->arg, op->len, s, se))
+				return false;
+			s += op->len;
+			break;
+		case PC_CAP:
+			if (++st->steps > PM_STEP_MAX)
+				return false;
+			return pc_lazy(st, pg, op->slot, op + 1, s, se);
+		case PC_GROUP: {
+			uint64_t saved = st->caps->set;
+
+			if (++st->steps > PM_STEP_MAX)
+				return false;
+			if (pc_do(st, pg, pg->ops + op->arg, s, se))
+				return true;
+			st->caps->set = saved;
+			break;
+		}
+		case PC_FAIL:
+			st->steps++;
+			return false;
+		default:	/* PC_END */
+			return s == se;
+		}
+	}
+}
+
+bool
+pm_match_prog(const struct pm_prog *pg, struct strv msg, struct pm_caps *caps)
+{
+	struct pm_state st = { caps, 0 };
+
+	caps->set = 0;
+	return pc_do(&st, pg, pg->ops, msg.p, msg.p + msg.len);
 }
 
 struct strv

@@ -42,6 +42,14 @@ struct pm_caps {
 };
 
 bool pm_match(const char *tpl, struct strv msg, struct pm_caps *caps);
+/* A template compiled once (literal runs with their lengths, groups joined
+ * in advance) for the rule tables, which try it on every line;
+ * pm_match_prog gives exactly pm_match's result. pm_compile returns NULL
+ * for a template too big to compile (pm_match still serves it). */
+struct pm_prog;
+struct pm_prog *pm_compile(const char *tpl);
+void pm_prog_free(struct pm_prog **p);
+bool pm_match_prog(const struct pm_prog *p, struct strv msg, struct pm_caps *caps);
 /* The capture of slot letter c, or STRV_NULL with *found false. */
 struct strv pm_get(const struct pm_caps *caps, char c, bool *found);
 bool pm_has(const struct pm_caps *caps, char c);

@@ -199,31 +199,47 @@ ref_pm_match(const char *tpl, struct strv msg, struct pm_caps *caps)
 /* ---- pm_match against the reference ---- */
 
 static void
-fp_same_match(const char *tpl, const char *msg, size_t mlen)
+fp_same_caps(const char *how, const char *tpl, const char *msg, size_t mlen, bool ra,
+	     const struct pm_caps *a, bool rb, const struct pm_caps *b)
 {
-	struct pm_caps a, b;
-	struct strv m = strv_make(msg, mlen);
-	bool ra, rb;
-
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	ra = pm_match(tpl, m, &a);
-	rb = ref_pm_match(tpl, m, &b);
-	if (ra != rb || (ra && a.set != b.set)) {
-		print_error("template \"%s\" message \"%.*s\": %d/%d\n", tpl, (int)mlen, msg, ra, rb);
+	if (ra != rb || (ra && a->set != b->set)) {
+		print_error("%s: template \"%s\" message \"%.*s\": %d, want %d\n", how, tpl,
+			    (int)mlen, msg, ra, rb);
 		fail();
 	}
 	if (!ra)
 		return;
 	for (int i = 0; i < PM_SLOTS; i++) {
-		if (!(a.set & (1ULL << i)))
+		if (!(a->set & (1ULL << i)))
 			continue;
-		if (a.v[i].p != b.v[i].p || a.v[i].len != b.v[i].len) {
-			print_error("template \"%s\" message \"%.*s\": slot %d differs\n", tpl,
-				    (int)mlen, msg, i);
+		if (a->v[i].p != b->v[i].p || a->v[i].len != b->v[i].len) {
+			print_error("%s: template \"%s\" message \"%.*s\": slot %d differs\n", how,
+				    tpl, (int)mlen, msg, i);
 			fail();
 		}
 	}
+}
+
+/* pm_match and the compiled template against the reference. */
+static void
+fp_same_match(const char *tpl, const char *msg, size_t mlen)
+{
+	struct pm_caps a, b, c;
+	struct strv m = strv_make(msg, mlen);
+	struct pm_prog *pg = pm_compile(tpl);
+	bool ra, rb;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	rb = ref_pm_match(tpl, m, &b);
+	ra = pm_match(tpl, m, &a);
+	fp_same_caps("pm_match", tpl, msg, mlen, ra, &a, rb, &b);
+	assert_non_null(pg);	/* every template of these tests compiles */
+	memset(&c, 0, sizeof(c));
+	ra = pm_match_prog(pg, m, &c);
+	fp_same_caps("pm_match_prog", tpl, msg, mlen, ra, &c, rb, &b);
+	pm_prog_free(&pg);
+	assert_null(pg);
 }
 
 /* A random template: literal runs over a small alphabet, captures,
@@ -369,6 +385,54 @@ test_pm_budget_edge(void **state)
 	free(msg);
 }
 
+/* Literal runs of every length up to 40, differing from the message at
+ * every position (the compiled form compares them a word at a time), and
+ * groups whose joined template is just under, at and over its limit. */
+static void
+test_pm_literals(void **state)
+{
+	char tpl[700], msg[700], lit[48];
+	uint64_t seed = 41;
+
+	(void)state;
+	for (size_t n = 1; n <= 40; n++) {
+		for (size_t i = 0; i < n; i++)
+			lit[i] = "abcdefgh"[fp_rand(&seed) % 8];
+		for (size_t j = 0; j <= n; j++) {	/* j == n: no difference */
+			int tl = snprintf(tpl, sizeof(tpl), "%%a%.*s%%b", (int)n, lit);
+			size_t ml;
+
+			(void)tl;
+			memcpy(msg, "zz", 2);
+			memcpy(msg + 2, lit, n);
+			if (j < n)
+				msg[2 + j] = 'Z';
+			memcpy(msg + 2 + n, "yy", 2);
+			ml = n + 4;
+			fp_same_match(tpl, msg, ml);
+			fp_same_match(tpl + 2, msg + 2, ml - 2);	/* the literal first */
+			fp_same_match(tpl + 2, msg + 2, n - (j < n ? 1 : 0));	/* cut short */
+		}
+	}
+	for (size_t len = 500; len <= 520; len++) {
+		size_t body = 8, rest = len - body, n = 0;
+
+		tpl[n++] = '%';
+		tpl[n++] = '(';
+		memset(tpl + n, 'a', body);
+		n += body;
+		tpl[n++] = '%';
+		tpl[n++] = ')';
+		memset(tpl + n, 'b', rest);
+		n += rest;
+		tpl[n] = '\0';
+		memset(msg, 'a', body);
+		memset(msg + body, 'b', rest);
+		fp_same_match(tpl, msg, body + rest);
+		fp_same_match(tpl, msg + body, rest);
+	}
+}
+
 static void
 test_pm_budget(void **state)
 {
@@ -473,6 +537,70 @@ test_pm_run_skips(void **state)
 	o1.n = 0;
 	assert_int_equal(pm_run(rules, 3, &f, STRV_NULL, "test", NULL, &o1), PARSE_NOEVENT);
 	assert_int_equal(pm_run(rules, 2, &f, STRV_NULL, "test", NULL, &o1), PARSE_UNMATCHED);
+	buf_release(&b1);
+	buf_release(&b2);
+}
+
+/* A table as parsers declare them, run compiled (PM_RUN) and walked. */
+PM_TABLE(fp_table) = {
+	{ "client=%h[%i]%(:%*%), sasl_method=%m, sasl_username=%u, %*", EVT_AUTH_SUCCESS, 0, NULL },
+	{ "client=%h[%i]%(:%*%), sasl_method=%m, sasl_username=%u", EVT_AUTH_SUCCESS, 0, NULL },
+	{ "client=%*, orig_client=%h[%i]%*", EVT_MSG_CLIENT, 0, NULL },
+	{ "client=%h[%i]%*", EVT_MSG_CLIENT, 0, NULL },
+	{ "%x: %y from %h[%i]: %R; from=<%s> to=<%r> proto=%*", EVT_REJECT, 0, NULL },
+	{ "to=%r, relay=%l, %*dsn=%d, status=%S (%R)", EVT_DELIVERY, 0, NULL },
+	{ "from=<%s>, size=%z, nrcpt=%n (queue active)", EVT_MESSAGE_ACCEPTED, 0, NULL },
+	{ "%*(auth failed, %A attempts%*): %x", EVT_AUTH_FAILURE, 0, NULL },
+	{ "100%% %x", EVT_NONE, 0, NULL },
+	{ "%(%(a%)b%)%(c%)d%x", EVT_REJECT, 0, NULL },
+	{ "broken %(", EVT_REJECT, 0, NULL },
+	{ "%*", EVT_NONE, 0, NULL },
+};
+
+static void
+test_pm_table(void **state)
+{
+	static const char *const lines[] = {
+		"client=unknown[2001:db8::15c8], sasl_method=PLAIN, sasl_username=u@example.org",
+		"client=unknown[192.0.2.1]:4711, sasl_method=LOGIN, sasl_username=a, b, c",
+		"client=localhost[127.0.0.1], orig_client=mx.example.net[192.0.2.87]",
+		"client=mx.example.com[192.0.2.30]",
+		"client=mx.example.com[not an ip]",
+		"reject: RCPT from unknown[192.0.2.116]: 554 5.7.1 x; from=<s@example.com> to=<r@example.com> proto=ESMTP helo=<h>",
+		"to=<a@example.com>, relay=mx.example.com[192.0.2.34]:25, delay=6.3, delays=0.04/0.01/6/0.19, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
+		"to=<a@example.com>, relay=x, dsn=2.0.0, status=weird (250 Ok)",
+		"from=<list-admin@example.com>, size=5356, nrcpt=1 (queue active)",
+		"from=<>, size=99999999999999999999, nrcpt=1 (queue active)",
+		"Disconnected (auth failed, 2 attempts in 3 secs): user=<u>, rip=192.0.2.8",
+		"100% sure",
+		"abcdx", "bcdx", "dx", "abd", "broken ", "",
+	};
+	static struct parse_out o1, o2;
+	struct frame f;
+	struct buf b1, b2;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	buf_init(&b1, 0);
+	buf_init(&b2, 0);
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct strv m = strv_cstr(lines[i]);
+
+		for (int twice = 0; twice < 2; twice++) {	/* compiled at the first */
+			o1.n = o2.n = 0;
+			assert_int_equal(PM_RUN(fp_table, &f, m, "test", "smtp", &o1),
+					 pm_run(fp_table, sizeof(fp_table) / sizeof(fp_table[0]), &f, m,
+						"test", "smtp", &o2));
+			assert_int_equal(o1.n, o2.n);
+			for (int k = 0; k < o1.n; k++) {
+				buf_reset(&b1);
+				buf_reset(&b2);
+				evt_json(&o1.ev[k], &b1);
+				evt_json(&o2.ev[k], &b2);
+				assert_string_equal(b1.data, b2.data);
+			}
+		}
+	}
 	buf_release(&b1);
 	buf_release(&b2);
 }
@@ -652,8 +780,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pm_random),	 cmocka_unit_test(test_pm_budget),
-		cmocka_unit_test(test_pm_budget_edge),
-		cmocka_unit_test(test_pm_run_skips),	 cmocka_unit_test(test_last_word),
+		cmocka_unit_test(test_pm_budget_edge),	 cmocka_unit_test(test_pm_literals),
+		cmocka_unit_test(test_pm_run_skips),	 cmocka_unit_test(test_pm_table),
+		cmocka_unit_test(test_last_word),
 		cmocka_unit_test(test_evt_set_ctl),	 cmocka_unit_test(test_utf8_stride),
 		cmocka_unit_test(test_frame_date_cache),
 	};
