@@ -82,6 +82,13 @@ struct frame_ctx {
 	/* The last civil date's day number: consecutive lines share it. */
 	int64_t day_key;	/* y * 512 + mon * 32 + d; 0 = none */
 	int64_t day_num;	/* days since 1970-01-01 */
+	/* The last RFC 3164 header ("Jul 22 00:00:01 ", fraction included)
+	 * and what it gave: most lines repeat the previous one's second. */
+	char hdr[32];
+	uint8_t hdr_len;	/* 0 = none */
+	int hdr_year;		/* ctx->year it was computed under */
+	int64_t hdr_time;
+	uint32_t hdr_usec;
 };
 
 /* year_option: the --year value, or 0 to infer from ref_time: the first

@@ -8,6 +8,8 @@
 #include "util/msg.h"
 #include "util/timeconv.h"
 
+#include <string.h>
+
 /* Clock slack when deciding whether a date lies after the reference time:
  * a file's mtime can trail its last line by a little. */
 #define FRAME_YEAR_SLACK 86400
@@ -38,6 +40,24 @@ frame_infer_year(int64_t ref, unsigned mon, unsigned d, unsigned h, unsigned mi,
 	return ry - 1;
 }
 
+/* a[0..n) == b[0..n) for a header of 15..32 bytes: two or four words. */
+static inline bool
+frame_hdr_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
 int
 frame_3164(struct frame_ctx *ctx, const char *line, size_t len, struct frame *out)
 {
@@ -48,6 +68,18 @@ frame_3164(struct frame_ctx *ctx, const char *line, size_t len, struct frame *ou
 	uint32_t usec;
 	int y;
 
+	/* The same header as the last good line, under the same year: the
+	 * same time (the month sequence and the zone cache cannot have moved),
+	 * and none of the checks below can fail on those bytes. */
+	if (ctx->hdr_len != 0 && len > ctx->hdr_len && ctx->hdr_year == ctx->year &&
+	    frame_hdr_eq(line, ctx->hdr, ctx->hdr_len)) {
+		if (frame_tag(line + ctx->hdr_len, end, out) < 0)
+			return -1;
+		out->kind = FRAME_RFC3164;
+		out->time = ctx->hdr_time;
+		out->usec = ctx->hdr_usec;
+		return 0;
+	}
 	/* "Mmm d hh:mm:ss " is the shortest header: 15 bytes */
 	if (len < 15 || (mon = frame_month(line)) == 0 || line[3] != ' ')
 		return -1;
@@ -101,6 +133,14 @@ frame_3164(struct frame_ctx *ctx, const char *line, size_t len, struct frame *ou
 	out->usec = usec;
 	ctx->year = y;
 	ctx->last_month = mon;
+	if ((size_t)(p + 1 - line) <= sizeof(ctx->hdr)) {
+		ctx->hdr_len = (uint8_t)(p + 1 - line);
+		memcpy(ctx->hdr, line, ctx->hdr_len);
+		ctx->hdr_year = y;
+		ctx->hdr_time = out->time;
+		ctx->hdr_usec = usec;
+	} else
+		ctx->hdr_len = 0;
 	if (inferred && !ctx->said) {
 		ctx->said = true;
 		if (!ctx->quiet)

@@ -775,6 +775,85 @@ test_frame_date_cache(void **state)
 	}
 }
 
+/* The repeated-header cache of RFC 3164 lines is invisible: a context
+ * whose cache is wiped before every line frames a random sequence (repeated
+ * seconds, fractions, padded days, month and year changes, Feb 29, lines
+ * whose tag does not parse, year anchors) the same way. */
+static void
+test_frame_hdr_cache(void **state)
+{
+	static const char *const tails[] = {
+		"mx1 postfix/smtpd[1]: connect from x", "mx1 dovecot: imap-login: Login: user=<u>",
+		"mx1 last message repeated 3 times", "mx1", "mx1 ", "prog: no host", "x y: z",
+	};
+	static const char *const fracs[] = { "", "", "", ".5", ".123456", ".123456789",
+					     ".1234567891", "." };
+	struct frame_ctx a, b;
+	struct frame fa, fb;
+	uint64_t seed = 43;
+	char line[160], prev[160] = "";
+	int plen = 0;
+
+	(void)state;
+	for (int run = 0; run < 40; run++) {
+		frame_ctx_init(&a, "t", run % 2 ? 2023 : 0, 1700000000 + run * 86400 * 40);
+		frame_ctx_init(&b, "t", run % 2 ? 2023 : 0, 1700000000 + run * 86400 * 40);
+		a.quiet = b.quiet = true;
+		for (int k = 0; k < 3000; k++) {
+			static const char *const mon = "JanFebMarAprMayJunJulAugSepOctNovDec";
+			int n, ra, rb;
+
+			if (k > 0 && fp_rand(&seed) % 4 != 0) {
+				/* the previous header again, another tail */
+				const char *sp = strchr(prev + 7, ' ');
+				int hl = (int)(sp - prev) + 1;
+
+				n = snprintf(line, sizeof(line), "%.*s%s", hl, prev,
+					     tails[fp_rand(&seed) % (sizeof(tails) / sizeof(tails[0]))]);
+			} else {
+				unsigned m = 1 + fp_rand(&seed) % 12, d = 1 + fp_rand(&seed) % 31;
+
+				if (fp_rand(&seed) % 3)	/* mostly forward in time */
+					m = 1 + (unsigned)(k / 300 + run) % 12;
+				n = snprintf(line, sizeof(line), "%.3s %*u %02u:%02u:%02u%s %s",
+					     mon + 3 * (m - 1), fp_rand(&seed) % 2 ? 2 : 1, d,
+					     (unsigned)(fp_rand(&seed) % 24), (unsigned)(fp_rand(&seed) % 60),
+					     (unsigned)(fp_rand(&seed) % 61),
+					     fracs[fp_rand(&seed) % (sizeof(fracs) / sizeof(fracs[0]))],
+					     tails[fp_rand(&seed) % (sizeof(tails) / sizeof(tails[0]))]);
+			}
+			b.hdr_len = 0;
+			memset(&fa, 0x5a, sizeof(fa));
+			memset(&fb, 0x5a, sizeof(fb));
+			ra = frame_line(&a, line, (size_t)n, &fa);
+			rb = frame_line(&b, line, (size_t)n, &fb);
+			assert_int_equal(ra, rb);
+			assert_int_equal(a.year, b.year);
+			assert_int_equal(a.last_month, b.last_month);
+			if (ra == 0) {
+				assert_true(fa.time == fb.time);
+				assert_int_equal(fa.usec, fb.usec);
+				assert_int_equal(fa.kind, fb.kind);
+				assert_true(strv_eq(fa.host, fb.host) && fa.host.p == fb.host.p);
+				assert_true(strv_eq(fa.prog, fb.prog) && fa.prog.p == fb.prog.p);
+				assert_true(strv_eq(fa.msg, fb.msg) && fa.msg.p == fb.msg.p);
+				assert_int_equal(fa.pid, fb.pid);
+				memcpy(prev, line, (size_t)n + 1);
+				plen = n;
+				if (fp_rand(&seed) % 50 == 0) {	/* a message's own time moves the year */
+					int64_t t = fa.time + (int64_t)(fp_rand(&seed) % 3 + 1) * 366 * 86400;
+
+					assert_int_equal(frame_ctx_anchor(&a, &fa, t),
+							 frame_ctx_anchor(&b, &fb, t));
+					assert_int_equal(a.year, b.year);
+				}
+			} else if (plen == 0) {
+				memcpy(prev, "Jan  1 00:00:00 ", 17);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -784,7 +863,7 @@ main(void)
 		cmocka_unit_test(test_pm_run_skips),	 cmocka_unit_test(test_pm_table),
 		cmocka_unit_test(test_last_word),
 		cmocka_unit_test(test_evt_set_ctl),	 cmocka_unit_test(test_utf8_stride),
-		cmocka_unit_test(test_frame_date_cache),
+		cmocka_unit_test(test_frame_date_cache), cmocka_unit_test(test_frame_hdr_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
