@@ -86,15 +86,19 @@ pipe_feed_line(struct pipe_feed *pf, struct strv line, bool toolong)
 		line.len--;
 	if (line.len == 0)
 		return;
-	if (memchr(line.p, '\0', line.len) != NULL) {
+	switch (utf8_check_line(line.p, line.len)) {
+	case UTF8_LINE_NUL:
 		pipe_skip(st, o, PIPE_SKIP_BINARY, pf->name, pf->lineno, line);
 		return;
-	}
-	/* Invalid UTF-8 is counted but still parsed: skipping it would
-	 * let an attacker hide failed logins behind one stray byte in a
-	 * user name. Output escapes such bytes as U+FFFD. */
-	if (!utf8_valid(line.p, line.len))
+	case UTF8_LINE_BAD:
+		/* Invalid UTF-8 is counted but still parsed: skipping it would
+		 * let an attacker hide failed logins behind one stray byte in a
+		 * user name. Output escapes such bytes as U+FFFD. */
 		st->bad_utf8++;
+		break;
+	case UTF8_LINE_OK:
+		break;
+	}
 	if (frame_line(&pf->fctx, line.p, line.len, &fr) < 0) {
 		pipe_skip(st, o, PIPE_SKIP_UNFRAMED, pf->name, pf->lineno, line);
 		return;

@@ -10,13 +10,13 @@
 /* What we remember of a message until its end is logged. Strings are
  * allocated to size: a million queued messages must not cost a gigabyte. */
 struct corr_msg {
-	char *key;		/* owned copy of the table key, for eviction */
 	size_t klen;
 	int64_t time;		/* first seen */
 	char *account, *ip, *mech, *sender;
 	struct netaddr addr;
 	bool accepted;		/* its message_accepted has been passed on */
 	struct corr_msg *prev, *next;	/* age list, oldest first */
+	char key[];		/* copy of the table key, for eviction */
 };
 
 /* A qmail delivery attempt, until its outcome is logged. */
@@ -55,10 +55,11 @@ corr_new(void)
 {
 	struct corr *c = mem_calloc(1, sizeof(*c));
 
-	c->msgs = htab_new();
-	c->dlvs = htab_new();
-	c->auths = htab_new();
-	c->pend = htab_new();
+	/* Nobody walks these tables in an order that shows: the faster hash. */
+	c->msgs = htab_new_words();
+	c->dlvs = htab_new_words();
+	c->auths = htab_new_words();
+	c->pend = htab_new_words();
 	return c;
 }
 
@@ -69,7 +70,6 @@ corr_msg_free(void *p)
 
 	if (m == NULL)
 		return;
-	mem_free(m->key);
 	mem_free(m->account);
 	mem_free(m->ip);
 	mem_free(m->mech);
@@ -197,8 +197,8 @@ corr_msg_get(struct corr *c, const struct evt *e, const char *qid, bool create)
 		return NULL;
 	if (!created)
 		return *slot;
-	m = mem_calloc(1, sizeof(*m));
-	m->key = mem_strndup(key, klen);
+	m = mem_calloc(1, sizeof(*m) + klen + 1);	/* one allocation with its key */
+	memcpy(m->key, key, klen);
 	m->klen = klen;
 	m->time = e->time;
 	*slot = m;

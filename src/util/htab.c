@@ -15,6 +15,7 @@ struct htab_ent {
 struct htab {
 	struct htab_ent *slot;
 	size_t mask, count;
+	bool words;		/* htab_new_words: hash a word at a time */
 };
 
 uint64_t
@@ -32,6 +33,49 @@ htab_hash(const void *key, size_t klen)
 	h *= 0xd6e8feb86659fd93ULL;
 	h ^= h >> 32;
 	return h ? h : 1;
+}
+
+/* 8 bytes per step instead of 1: correlation hashes a key of some 25
+ * bytes several times per log line. Not htab_hash: its values are part of
+ * what callers compute (det's address hashes) and of htab_new's slot
+ * order. */
+static uint64_t
+htab_hash_words(const void *key, size_t klen)
+{
+	const unsigned char *p = key;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ klen, w;
+
+	for (; klen >= 8; p += 8, klen -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (klen > 0) {
+		w = 0;
+		while (klen-- > 0)
+			w = w << 8 | p[klen];
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
+	return h ? h : 1;
+}
+
+static uint64_t
+htab_khash(const struct htab *h, const void *key, size_t klen)
+{
+	return h->words ? htab_hash_words(key, klen) : htab_hash(key, klen);
+}
+
+struct htab *
+htab_new_words(void)
+{
+	struct htab *h = htab_new();
+
+	h->words = true;
+	return h;
 }
 
 struct htab *
@@ -94,7 +138,7 @@ void *
 htab_get(const struct htab *h, const void *key, size_t klen)
 {
 	bool found;
-	size_t i = htab_find(h, htab_hash(key, klen), key, klen, &found);
+	size_t i = htab_find(h, htab_khash(h, key, klen), key, klen, &found);
 
 	return found ? h->slot[i].val : NULL;
 }
@@ -130,7 +174,7 @@ htab_put(struct htab *h, const void *key, size_t klen, bool *created)
 		return NULL;
 	if ((h->count + 1) * 4 > (h->mask + 1) * 3)	/* load factor 0.75 */
 		htab_grow(h);
-	hash = htab_hash(key, klen);
+	hash = htab_khash(h, key, klen);
 	i = htab_find(h, hash, key, klen, &found);
 	if (created != NULL)
 		*created = !found;
@@ -148,7 +192,7 @@ void *
 htab_del(struct htab *h, const void *key, size_t klen)
 {
 	bool found;
-	size_t i = htab_find(h, htab_hash(key, klen), key, klen, &found), j;
+	size_t i = htab_find(h, htab_khash(h, key, klen), key, klen, &found), j;
 	void *val;
 
 	if (!found)

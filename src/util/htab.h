@@ -17,6 +17,9 @@
 struct htab;
 
 struct htab *htab_new(void);
+/* The same with a faster hash, for tables whose iteration order does not
+ * matter to anyone: their slot order differs from htab_new's. */
+struct htab *htab_new_words(void);
 /* Free the table; free_val (may be NULL) is called on each value. */
 void htab_free(struct htab **h, void (*free_val)(void *));
 size_t htab_count(const struct htab *h);

@@ -8,6 +8,10 @@
 #include "util/msg.h"
 #include "util/utf8.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 void
 jw_init(struct jw *w, struct buf *b)
 {
@@ -194,6 +198,28 @@ jw_escape_raw(char *o, const char *p, size_t len)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 		uint64_t w, m;
 
+#if defined(__SSE2__)
+		/* 16 bytes at once where SSE2 is there (every x86-64): a signed
+		 * "less than 0x20" flags control bytes and bytes >= 0x80 alike. */
+		while (len - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i x = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+						 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+							      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned bits = (unsigned)_mm_movemask_epi8(x);
+
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			if (bits != 0) {
+				size_t k = (size_t)__builtin_ctz(bits);
+
+				o += k;
+				i += k;
+				goto one;
+			}
+			o += 16;
+			i += 16;
+		}
+#endif
 		while (len - i >= 8) {
 			memcpy(&w, p + i, 8);
 			m = jw_special8(w);

@@ -18,6 +18,7 @@
 #include "parse/parse.h"
 #include "parse/pmatch.h"
 #include "util/buf.h"
+#include "util/htab.h"
 #include "util/strv.h"
 #include "util/timeconv.h"
 #include "util/utf8.h"
@@ -736,6 +737,91 @@ test_utf8_stride(void **state)
 	}
 }
 
+/* utf8_check_line against memchr + utf8_valid, at every length around the
+ * 8- and 16-byte strides, with a NUL or a non-ASCII byte anywhere. */
+static void
+test_utf8_check_line(void **state)
+{
+	static const char *const ins[] = { "\xc3\xa9", "\xff", "\xe2\x82", "\x80", "", "\x7f" };
+	char s[80];
+	uint64_t seed = 47;
+
+	(void)state;
+	for (size_t len = 0; len < sizeof(s); len++) {
+		for (size_t pos = 0; pos < len; pos++) {
+			for (size_t k = 0; k < sizeof(ins) / sizeof(ins[0]); k++) {
+				size_t sl = strlen(ins[k]) ? strlen(ins[k]) : 1;	/* "": a NUL */
+				enum utf8_line want;
+
+				if (pos + sl > len)
+					continue;
+				memset(s, 'a', sizeof(s));
+				memcpy(s + pos, ins[k], sl);
+				if (k == 1 && pos + 2 < len)
+					s[pos + 2] = '\0';	/* a NUL after a bad byte: NUL wins */
+				want = memchr(s, '\0', len) != NULL ? UTF8_LINE_NUL
+				       : utf8_valid(s, len)	      ? UTF8_LINE_OK
+									      : UTF8_LINE_BAD;
+				assert_int_equal(utf8_check_line(s, len), want);
+			}
+		}
+	}
+	for (int k = 0; k < 100000; k++) {
+		size_t len = fp_rand(&seed) % sizeof(s);
+		enum utf8_line want;
+
+		for (size_t i = 0; i < len; i++)
+			s[i] = (char)(fp_rand(&seed) % 20 ? 'a' + fp_rand(&seed) % 26 : fp_rand(&seed) & 0xff);
+		want = memchr(s, '\0', len) != NULL ? UTF8_LINE_NUL
+		       : utf8_valid(s, len)	      ? UTF8_LINE_OK
+							      : UTF8_LINE_BAD;
+		assert_int_equal(utf8_check_line(s, len), want);
+	}
+}
+
+/* htab_new_words behaves as htab_new but for the slot order. */
+static void
+test_htab_words(void **state)
+{
+	struct htab *a = htab_new(), *b = htab_new_words();
+	uint64_t seed = 53;
+	char key[40];
+
+	(void)state;
+	for (int k = 0; k < 200000; k++) {
+		size_t kl = fp_rand(&seed) % 30;
+		int op = (int)(fp_rand(&seed) % 3);
+		bool ca, cb;
+
+		for (size_t i = 0; i < kl; i++)
+			key[i] = (char)('a' + fp_rand(&seed) % 3);
+		if (op == 0) {
+			void **sa = htab_put(a, key, kl, &ca), **sb = htab_put(b, key, kl, &cb);
+
+			assert_int_equal(ca, cb);
+			*sa = *sb = (void *)(uintptr_t)(k + 1);
+		} else if (op == 1) {
+			assert_ptr_equal(htab_get(a, key, kl), htab_get(b, key, kl));
+		} else {
+			assert_ptr_equal(htab_del(a, key, kl), htab_del(b, key, kl));
+		}
+		assert_int_equal(htab_count(a), htab_count(b));
+	}
+	{
+		size_t pos = 0, n = 0, kl;
+		const char *k;
+		void *v;
+
+		while (htab_next(b, &pos, &k, &kl, &v)) {
+			assert_ptr_equal(htab_get(a, k, kl), v);
+			n++;
+		}
+		assert_int_equal(n, htab_count(a));
+	}
+	htab_free(&a, NULL);
+	htab_free(&b, NULL);
+}
+
 /* ---- the frame date cache ---- */
 
 /* Lines of random dates and times (ISO and RFC 3164, --year given) framed
@@ -863,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_pm_run_skips),	 cmocka_unit_test(test_pm_table),
 		cmocka_unit_test(test_last_word),
 		cmocka_unit_test(test_evt_set_ctl),	 cmocka_unit_test(test_utf8_stride),
+		cmocka_unit_test(test_utf8_check_line),	 cmocka_unit_test(test_htab_words),
 		cmocka_unit_test(test_frame_date_cache), cmocka_unit_test(test_frame_hdr_cache),
 	};
 
