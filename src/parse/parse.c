@@ -136,11 +136,41 @@ parse_drop_evt(struct parse_out *out)
 		out->n--;
 }
 
-/* progs: the compiled templates of rules (an entry may be NULL), or NULL. */
+/* What a rule's template demands of a message before the matcher can
+ * match it: the first byte, when the template starts with a literal one,
+ * or the occurrence of a byte, when it starts with a capture followed by a
+ * literal one ("%x: %y from ..."); the matcher fails at once without it.
+ * Rules are mostly told apart there, so most are skipped without starting
+ * the matcher, and a table of rules needing the same byte shares one
+ * memchr. */
+struct pm_entry {
+	struct pm_prog *prog;	/* compiled template, NULL: walk it */
+	uint8_t need;		/* PM_NEED_* */
+	unsigned char c;
+};
+enum { PM_NEED_NONE, PM_NEED_FIRST, PM_NEED_BYTE };
+
+static struct pm_entry
+pm_entry_of(const char *t)
+{
+	struct pm_entry en = { NULL, PM_NEED_NONE, 0 };
+
+	if (t[0] != '%') {
+		en.need = PM_NEED_FIRST;
+		en.c = (unsigned char)t[0];
+	} else if (t[1] != '%' && t[1] != '(' && t[1] != '\0' && t[2] != '\0' && t[2] != '%') {
+		en.need = PM_NEED_BYTE;
+		en.c = (unsigned char)t[2];
+	}
+	return en;
+}
+
+/* ents: what pm_entry_of says of each rule, with its compiled template,
+ * or NULL to work it out here. */
 static enum parse_result
-pm_run_progs(const struct pm_rule *rules, struct pm_prog *const *progs, size_t n,
-	     const struct frame *f, struct strv msg, const char *source, const char *service,
-	     struct parse_out *out)
+pm_run_ents(const struct pm_rule *rules, const struct pm_entry *ents, size_t n,
+	    const struct frame *f, struct strv msg, const char *source, const char *service,
+	    struct parse_out *out)
 {
 	struct pm_caps caps;
 	struct evt *e;
@@ -148,28 +178,21 @@ pm_run_progs(const struct pm_rule *rules, struct pm_prog *const *progs, size_t n
 	int absent = -1;	/* a byte known not to occur in msg */
 
 	for (i = 0; i < n; i++) {
-		const char *t = rules[i].tpl;
+		struct pm_entry en = ents != NULL ? ents[i] : pm_entry_of(rules[i].tpl);
 
-		/* Rules are mostly told apart by their first literal byte, and
-		 * the matcher fails at once without it: a template that starts
-		 * with one fails on a message that does not, and one that starts
-		 * with a capture followed by a literal byte ("%x: %y from ...")
-		 * fails on a message without that byte. Skip both without
-		 * starting the matcher; a table of such rules shares one memchr. */
-		if (t[0] != '%') {
-			if (msg.len == 0 || msg.p[0] != t[0])
+		if (en.need == PM_NEED_FIRST) {
+			if (msg.len == 0 || (unsigned char)msg.p[0] != en.c)
 				continue;
-		} else if (t[1] != '%' && t[1] != '(' && t[1] != '\0' && t[2] != '\0' &&
-			   t[2] != '%') {
-			if ((unsigned char)t[2] == absent)
+		} else if (en.need == PM_NEED_BYTE) {
+			if (en.c == absent)
 				continue;
-			if (msg.len == 0 || memchr(msg.p, t[2], msg.len) == NULL) {
-				absent = (unsigned char)t[2];
+			if (msg.len == 0 || memchr(msg.p, en.c, msg.len) == NULL) {
+				absent = en.c;
 				continue;
 			}
 		}
-		if (progs != NULL && progs[i] != NULL ? !pm_match_prog(progs[i], msg, &caps)
-						      : !pm_match(t, msg, &caps))
+		if (en.prog != NULL ? !pm_match_prog(en.prog, msg, &caps)
+				    : !pm_match(rules[i].tpl, msg, &caps))
 			continue;
 		if (rules[i].type == EVT_NONE)
 			return PARSE_NOEVENT;
@@ -197,25 +220,27 @@ enum parse_result
 pm_run(const struct pm_rule *rules, size_t n, const struct frame *f, struct strv msg,
        const char *source, const char *service, struct parse_out *out)
 {
-	return pm_run_progs(rules, NULL, n, f, msg, source, service, out);
+	return pm_run_ents(rules, NULL, n, f, msg, source, service, out);
 }
 
 /* Compile every template of a table, and publish the array unless another
  * thread did first. Never freed: tables live as long as the program. */
-static struct pm_prog **
+static struct pm_entry *
 pm_cache_fill(struct pm_cache *c, const struct pm_rule *rules, size_t n)
 {
-	struct pm_prog **progs = mem_calloc(n ? n : 1, sizeof(*progs)), **none = NULL;
+	struct pm_entry *ents = mem_calloc(n ? n : 1, sizeof(*ents)), *none = NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		progs[i] = pm_compile(rules[i].tpl);
-	if (atomic_compare_exchange_strong_explicit(&c->progs, &none, progs, memory_order_acq_rel,
+	for (i = 0; i < n; i++) {
+		ents[i] = pm_entry_of(rules[i].tpl);
+		ents[i].prog = pm_compile(rules[i].tpl);
+	}
+	if (atomic_compare_exchange_strong_explicit(&c->ents, &none, ents, memory_order_acq_rel,
 						    memory_order_acquire))
-		return progs;
+		return ents;
 	for (i = 0; i < n; i++)
-		pm_prog_free(&progs[i]);
-	mem_free(progs);
+		pm_prog_free(&ents[i].prog);
+	mem_free(ents);
 	return none;
 }
 
@@ -223,9 +248,9 @@ enum parse_result
 pm_run_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n, const struct frame *f,
 	      struct strv msg, const char *source, const char *service, struct parse_out *out)
 {
-	struct pm_prog **progs = atomic_load_explicit(&c->progs, memory_order_acquire);
+	struct pm_entry *ents = atomic_load_explicit(&c->ents, memory_order_acquire);
 
-	if (progs == NULL)
-		progs = pm_cache_fill(c, rules, n);
-	return pm_run_progs(rules, progs, n, f, msg, source, service, out);
+	if (ents == NULL)
+		ents = pm_cache_fill(c, rules, n);
+	return pm_run_ents(rules, ents, n, f, msg, source, service, out);
 }

@@ -48,8 +48,9 @@ enum parse_result pm_run(const struct pm_rule *rules, size_t n, const struct fra
  * pm_compile): declare tables as PM_TABLE(name) = { ... }; and run them
  * with PM_RUN, which compiles a table at its first use (once, whichever
  * thread gets there first) and then matches like pm_run. */
+struct pm_entry;
 struct pm_cache {
-	_Atomic(struct pm_prog **) progs;
+	_Atomic(struct pm_entry *) ents;
 };
 #define PM_TABLE(name)                                               \
 	static struct pm_cache name##_pmc __attribute__((unused));  \

@@ -1,6 +1,7 @@
 /* timeconv.c - calendar arithmetic (Howard Hinnant's civil-date algorithms) */
 #include "util/timeconv.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
@@ -79,14 +80,21 @@ put2(char *p, unsigned v)
 size_t
 timeconv_format_utc(int64_t t, char *buf)
 {
-	/* The date of the last call, per thread: events come in time order,
-	 * so the calendar computation runs about once a day of log instead of
-	 * once per JSON line. */
-	static _Thread_local int64_t last_days = INT64_MIN;
-	static _Thread_local char last_date[10];
-	int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	int64_t secs = t - days * 86400;
+	/* The last call's second and date, per thread: events come in time
+	 * order, so the calendar computation runs about once a day of log
+	 * instead of once per JSON line, the clock digits once a second. */
+	static _Thread_local int64_t last_days = INT64_MIN, last_t;
+	static _Thread_local char last_date[10], last_text[20];
+	static _Thread_local bool have_t;
+	int64_t days, secs;
 
+	if (have_t && t == last_t) {	/* most events share their second with the last */
+		memcpy(buf, last_text, 20);
+		buf[20] = '\0';
+		return 20;
+	}
+	days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	secs = t - days * 86400;
 	if (days != last_days) {
 		unsigned m, d;
 		int y;
@@ -111,6 +119,9 @@ timeconv_format_utc(int64_t t, char *buf)
 	put2(buf + 17, (unsigned)(secs % 60));
 	buf[19] = 'Z';
 	buf[20] = '\0';
+	memcpy(last_text, buf, 20);
+	last_t = t;
+	have_t = true;
 	return 20;
 }
 
