@@ -325,6 +325,8 @@ def throughput(cfg, m, ms, logs, have):
             t = median([x["wall"] for x in good])
             rows[name] = {
                 "n": len(rs), "failed": len(rs) - len(good), "wall": t,
+                "min": min([x["wall"] for x in good], default=None),
+                "max": max([x["wall"] for x in good], default=None),
                 "lps": lg["lines"] / t if t else None,
                 "mbs": lg["bytes"] / 1e6 / t if t else None,
                 "rss": max([x["rss"] for x in good if x["rss"] is not None], default=None),
@@ -674,6 +676,8 @@ def policy(cfg, ms, pl, dunno, have):
         good = [x for x in rs if "rps" in x]
         summ[(name, c)] = {
             "rps": median([x["rps"] for x in good]),
+            "rps_min": min([x["rps"] for x in good], default=None),
+            "rps_max": max([x["rps"] for x in good], default=None),
             "p50": median([x["p50"] for x in good]),
             "p99": median([x["p99"] for x in good]),
             "n": len(rs),
@@ -811,8 +815,11 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
     if tp:
         w("## 1. Log throughput")
         w("")
-        w("Each tool reads the whole file once, page cache warm. Time is wall "
-          "time; peak RSS is the largest of the rounds (GNU time `%M`, "
+        w("Each tool reads the whole file once, page cache warm. Time is the "
+          "median wall time, min – max the fastest and slowest round (the spread "
+          "other work on the machine causes), CPU the median user + system time; "
+          "lines/s and MB/s are from the median time; "
+          "peak RSS is the largest of the rounds (GNU time `%M`, "
           "wait4's ru_maxrss); \"× grep\" is the tool's time over "
           "`grep -c sasl_username`'s on the same file. grep writes to a "
           "file (GNU grep stops at the first match when its output is "
@@ -834,8 +841,8 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
             w("")
             w(f"`{lg['cmd']}`: {lg['lines']:,} lines, {lg['bytes'] / 1e6:.0f} MB.")
             w("")
-            w("| tool | rounds | time | lines/s | MB/s | peak RSS | × grep |")
-            w("|---|---|---|---|---|---|---|")
+            w("| tool | rounds | time | min – max | CPU | lines/s | MB/s | peak RSS | × grep |")
+            w("|---|---|---|---|---|---|---|---|---|")
             for key in names:
                 if key not in rows:
                     if key in ("f2b-postfix", "f2b-dovecot", "pflogsumm"):
@@ -843,15 +850,17 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
                                "not run on this file (slow: the smaller Postfix log only)"
                                if have.get("fail2ban" if key.startswith("f2b") else key)
                                else "n/a: not installed")
-                        w(f"| {names[key]} | | {why} | | | | |")
+                        w(f"| {names[key]} | | {why} | | | | | | |")
                     continue
                 r = rows[key]
                 if r is None:
                     continue
                 fail = f" ({r['failed']} failed, exit {r['rc']})" if r["failed"] else ""
-                w(f"| {names[key]} | {r['n']}{fail} | {fmt_s(r['wall'])} | {fmt_n(r['lps'])} | "
-                  f"{r['mbs']:.0f} | {fmt_mb(r['rss'])} | {fmt_x(r['ratio'])} |"
-                  if r["wall"] else f"| {names[key]} | {r['n']}{fail} | failed | | | | |")
+                w(f"| {names[key]} | {r['n']}{fail} | {fmt_s(r['wall'])} | "
+                  f"{fmt_s(r['min'])} – {fmt_s(r['max'])} | {fmt_s(r['cpu'])} | "
+                  f"{fmt_n(r['lps'])} | {r['mbs']:.0f} | {fmt_mb(r['rss'])} | "
+                  f"{fmt_x(r['ratio'])} |"
+                  if r["wall"] else f"| {names[key]} | {r['n']}{fail} | failed | | | | | | |")
             notes = [f"{names[k]}: {r['note']}" for k, r in rows.items() if r and r.get("note")]
             if lg["fmt"] == "qmail":
                 notes.append("grep finds no `sasl_username` in a qmail log; it still "
@@ -940,7 +949,9 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
           f"{info['nproc']} cores with the server. Each server got a "
           f"{cfg['warm_secs']} s warm-up at {max(cfg['conns'])} connections, then "
           f"{cfg['reps_policy']} rounds; in each round every connection count runs on "
-          "every server, the order rotating (and reversed every other round).")
+          "every server, the order rotating (and reversed every other round). "
+          "req/s, p50 and p99 are medians of the rounds' figures; min – max is the "
+          "rounds' range of req/s.")
         w("")
         w("- **mailsentry**: `" + " ".join(
             os.path.basename(x) if i == 0 else x for i, x in enumerate(pol["ms_cmd"])) +
@@ -961,8 +972,8 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
             w(f"- {name}: **{err}**")
         if pol["errors"]:
             w("")
-        w("| server | conns | req/s | p50 | p99 | rounds | answers |")
-        w("|---|---|---|---|---|---|---|")
+        w("| server | conns | req/s | min – max | p50 | p99 | rounds | answers |")
+        w("|---|---|---|---|---|---|---|---|")
         for name in ("mailsentry", "postfwd", "dunno"):
             for c in cfg["conns"]:
                 r = S.get((name, c))
@@ -970,7 +981,8 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
                     continue
                 ans = ("all DUNNO" if ex else "none closed (not checked)") if r["bad"] == 0 else \
                     f"**{r['unexpected']} not DUNNO, {r['closed']} closed, {r['bad']} bad rounds**"
-                w(f"| {name} | {c} | {fmt_n(r['rps'])} | {fmt_us(r['p50'])} | "
+                w(f"| {name} | {c} | {fmt_n(r['rps'])} | {fmt_n(r['rps_min'])} – "
+                  f"{fmt_n(r['rps_max'])} | {fmt_us(r['p50'])} | "
                   f"{fmt_us(r['p99'])} | {r['n']} | {ans} |")
         w("")
         w("| conns | mailsentry / dunno req/s | mailsentry / dunno p99 | "
@@ -1130,7 +1142,7 @@ def main():
     cfg = {
         "quick": quick, "build": build,
         "small": 20000 if quick else 1000000, "large": 50000 if quick else 5000000,
-        "reps_1m": 2 if quick else 5, "reps_5m": 1 if quick else 3,
+        "reps_1m": 2 if quick else 5, "reps_5m": 1 if quick else 5,
         "reps_slow": 1 if quick else 3, "reps_f2b": 1 if quick else 3,
         "reps_mc": 2 if quick else 5,
         "conns": [1, 8, 64], "policy_secs": 1 if quick else 5,
