@@ -113,20 +113,22 @@ frame_prog(const char *t, size_t len, struct frame *out)
 		return -1;
 	if (t[n - 1] == ']') {
 		/* "prog[1234]": the pid is the digits between the brackets; a
-		 * bracket holding anything else stays part of the name. The
-		 * value is gathered on the way back (at most 11 digits). */
-		size_t i = n - 1, digits = 0;
-		uint64_t v = 0, mul = 1;
+		 * bracket holding anything else stays part of the name. At most
+		 * 11 digits are looked at: 11 are already too many. */
+		size_t i = n - 1, stop = i > 11 ? i - 11 : 0, digits;
 
-		while (i > 0 && frame_isdigit(t[i - 1]) && digits <= 10) {
+		while (i > stop && frame_isdigit(t[i - 1]))
 			i--;
-			digits++;
-			v += (uint64_t)(t[i] - '0') * mul;
-			mul *= 10;
-		}
-		if (i > 0 && t[i - 1] == '[' && digits > 0 && digits <= 10 && v <= UINT32_MAX) {
-			pid = (uint32_t)v;
-			n = i - 1;
+		digits = n - 1 - i;
+		if (i > 0 && t[i - 1] == '[' && digits > 0 && digits <= 10) {
+			uint64_t v = 0;
+
+			for (size_t k = i; k < n - 1; k++)
+				v = v * 10 + (uint64_t)(t[k] - '0');
+			if (v <= UINT32_MAX) {
+				pid = (uint32_t)v;
+				n = i - 1;
+			}
 		}
 	}
 	if (n == 0)

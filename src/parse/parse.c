@@ -9,76 +9,81 @@
 /* Program names as they appear in syslog tags. A name matches the tag
  * exactly, or as a prefix followed by '/', '-' or '(' when prefix is set
  * ("postfix/submission/smtpd", "postfix-incoming/smtpd", "auth-worker(123)"). */
+#define PP(name, prefix, fn) { name, sizeof(name) - 1, prefix, fn }
 static const struct parse_prog {
 	const char *name;
+	size_t len;
 	bool prefix;
 	parse_fn *fn;
 } parse_progs[] = {
-	{ "postfix", true, parse_postfix },
-	{ "dovecot", true, parse_dovecot },
-	{ "imap-login", false, parse_dovecot },
-	{ "pop3-login", false, parse_dovecot },
-	{ "submission-login", false, parse_dovecot },
-	{ "managesieve-login", false, parse_dovecot },
-	{ "lmtp-login", false, parse_dovecot },
-	{ "auth", true, parse_dovecot },
-	{ "vpopmail", false, parse_vpopmail },
-	{ "vchkpw", true, parse_vpopmail },
-	{ "qmail", true, parse_qmail },
-	{ "tcpserver", false, parse_qmail },
-	{ "sslserver", false, parse_qmail },
-	{ "rblsmtpd", false, parse_qmail },
-	{ "spamdyke", false, parse_qmail },
-	{ "simscan", false, parse_qmail },
-	{ "courieresmtpd", false, parse_courier },
-	{ "courierpop3login", false, parse_courier },
-	{ "courierpop3d", false, parse_courier },
-	{ "courier-imap", false, parse_courier },
-	{ "imapd", true, parse_courier },
-	{ "imapd-ssl", false, parse_courier },
-	{ "pop3d", true, parse_courier },
-	{ "pop3d-ssl", false, parse_courier },
-	{ "imaplogin", false, parse_courier },
+	PP("postfix", true, parse_postfix),
+	PP("dovecot", true, parse_dovecot),
+	PP("imap-login", false, parse_dovecot),
+	PP("pop3-login", false, parse_dovecot),
+	PP("submission-login", false, parse_dovecot),
+	PP("managesieve-login", false, parse_dovecot),
+	PP("lmtp-login", false, parse_dovecot),
+	PP("auth", true, parse_dovecot),
+	PP("vpopmail", false, parse_vpopmail),
+	PP("vchkpw", true, parse_vpopmail),
+	PP("qmail", true, parse_qmail),
+	PP("tcpserver", false, parse_qmail),
+	PP("sslserver", false, parse_qmail),
+	PP("rblsmtpd", false, parse_qmail),
+	PP("spamdyke", false, parse_qmail),
+	PP("simscan", false, parse_qmail),
+	PP("courieresmtpd", false, parse_courier),
+	PP("courierpop3login", false, parse_courier),
+	PP("courierpop3d", false, parse_courier),
+	PP("courier-imap", false, parse_courier),
+	PP("imapd", true, parse_courier),
+	PP("imapd-ssl", false, parse_courier),
+	PP("pop3d", true, parse_courier),
+	PP("pop3d-ssl", false, parse_courier),
+	PP("imaplogin", false, parse_courier),
 	/* Cyrus ("cyrus/imaps", "imap", "pop3", "sieve") and UW-IMAP ("ipop3d"):
 	 * parse_courier tells them apart by the message. */
-	{ "cyrus", true, parse_courier },
-	{ "imap", false, parse_courier },
-	{ "imaps", false, parse_courier },
-	{ "pop3", false, parse_courier },
-	{ "pop3s", false, parse_courier },
-	{ "sieve", false, parse_courier },
-	{ "timsieved", false, parse_courier },
-	{ "ipop3d", false, parse_courier },
+	PP("cyrus", true, parse_courier),
+	PP("imap", false, parse_courier),
+	PP("imaps", false, parse_courier),
+	PP("pop3", false, parse_courier),
+	PP("pop3s", false, parse_courier),
+	PP("sieve", false, parse_courier),
+	PP("timsieved", false, parse_courier),
+	PP("ipop3d", false, parse_courier),
 	/* Dovecot's own log file names mail processes: "imap(user)", "lmtp(123)". */
-	{ "imap", true, parse_dovecot },
-	{ "pop3", true, parse_dovecot },
-	{ "lmtp", true, parse_dovecot },
-	{ "lda", true, parse_dovecot },
-	{ "submission", true, parse_dovecot },
-	{ "managesieve", true, parse_dovecot },
+	PP("imap", true, parse_dovecot),
+	PP("pop3", true, parse_dovecot),
+	PP("lmtp", true, parse_dovecot),
+	PP("lda", true, parse_dovecot),
+	PP("submission", true, parse_dovecot),
+	PP("managesieve", true, parse_dovecot),
 	/* Dovecot 1.x's own log file: "Jun 23 15:04:05 Info: imap-login: ..." */
-	{ "Info", false, parse_dovecot },
-	{ "Warning", false, parse_dovecot },
-	{ "Error", false, parse_dovecot },
-	{ "Fatal", false, parse_dovecot },
-	{ "sendmail", false, parse_sendmail },
-	{ "sm-mta", false, parse_sendmail },
-	{ "sm-msp-queue", false, parse_sendmail },
-	{ "sm-acceptingconnections", false, parse_sendmail },
-	{ "exim", false, parse_exim },
-	{ "exim4", false, parse_exim },
-	{ "spamd", false, parse_spamd },
+	PP("Info", false, parse_dovecot),
+	PP("Warning", false, parse_dovecot),
+	PP("Error", false, parse_dovecot),
+	PP("Fatal", false, parse_dovecot),
+	PP("sendmail", false, parse_sendmail),
+	PP("sm-mta", false, parse_sendmail),
+	PP("sm-msp-queue", false, parse_sendmail),
+	PP("sm-acceptingconnections", false, parse_sendmail),
+	PP("exim", false, parse_exim),
+	PP("exim4", false, parse_exim),
+	PP("spamd", false, parse_spamd),
 };
+#undef PP
 
 /* Parsers that understand lines without a program name (multilog). */
 static parse_fn *const parse_noprog[] = { parse_qmail, parse_vpopmail, parse_dovecot };
 
+/* Every line passes here; the names carry their lengths, and the first
+ * byte is compared before memcmp (qmail is the eleventh name). */
 static bool
 parse_prog_match(const struct parse_prog *pp, struct strv prog)
 {
-	size_t n = strlen(pp->name);
+	size_t n = pp->len;
 
-	if (prog.len < n || memcmp(prog.p, pp->name, n) != 0)
+	if (prog.len < n || prog.p[0] != pp->name[0] || memcmp(prog.p, pp->name, n) != 0)
 		return false;
 	if (prog.len == n)
 		return true;

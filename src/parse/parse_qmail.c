@@ -486,15 +486,20 @@ PM_TABLE(qm_scanner) = {
 enum qm_kind { QM_MAIN, QM_TCPSERVER, QM_RBLSMTPD, QM_SIMSCAN, QM_SPAMDYKE, QM_SCANNER };
 
 /* Program names, as syslog tags or as the first word of a service log
- * line. "simscan:[pid]:" has no space after the colon. */
+ * line. "simscan:[pid]:" has no space after the colon. With their
+ * lengths: both loops below run on every qmail line. */
+#define QM_T(name, kind) { name, sizeof(name) - 1, kind }
 static const struct qm_tag {
 	const char *name;
+	size_t len;
 	enum qm_kind kind;
 } qm_tags[] = {
-	{ "qmail-smtpd", QM_MAIN }, { "qmail-send", QM_MAIN },	 { "tcpserver", QM_TCPSERVER },
-	{ "sslserver", QM_TCPSERVER }, { "rblsmtpd", QM_RBLSMTPD }, { "simscan", QM_SIMSCAN },
-	{ "spamdyke", QM_SPAMDYKE },	{ "qmail-scanner", QM_SCANNER },
+	QM_T("qmail-smtpd", QM_MAIN),	   QM_T("qmail-send", QM_MAIN),
+	QM_T("tcpserver", QM_TCPSERVER),   QM_T("sslserver", QM_TCPSERVER),
+	QM_T("rblsmtpd", QM_RBLSMTPD),	   QM_T("simscan", QM_SIMSCAN),
+	QM_T("spamdyke", QM_SPAMDYKE),	   QM_T("qmail-scanner", QM_SCANNER),
 };
+#undef QM_T
 
 /* splogger's "1374486777.611077 ": the epoch seconds and microseconds. */
 static bool
@@ -557,16 +562,18 @@ parse_qmail(const struct frame *f, struct parse_out *out)
 
 	/* The syslog tag names the program... */
 	for (t = 0; t < sizeof(qm_tags) / sizeof(qm_tags[0]); t++)
-		if (strv_eq_cstr(f->prog, qm_tags[t].name)) {
+		if (f->prog.len == qm_tags[t].len &&
+		    memcmp(f->prog.p, qm_tags[t].name, qm_tags[t].len) == 0) {
 			kind = qm_tags[t].kind;
 			tagged = kind != QM_MAIN;
 		}
 	timed = qm_splogger_time(&msg, &sec, &usec);
 	/* ...or the line does, in a service log or behind splogger. */
 	for (t = 0; !tagged && t < sizeof(qm_tags) / sizeof(qm_tags[0]); t++) {
-		size_t n = strlen(qm_tags[t].name);
+		size_t n = qm_tags[t].len;
 
-		if (!strv_has_prefix(msg, qm_tags[t].name) || msg.len <= n || msg.p[n] != ':')
+		if (msg.len <= n || msg.p[0] != qm_tags[t].name[0] || msg.p[n] != ':' ||
+		    memcmp(msg.p, qm_tags[t].name, n) != 0)
 			continue;
 		msg = strv_skip(msg, n + 1);
 		if (msg.len > 0 && msg.p[0] == ' ' && qm_tags[t].kind != QM_SIMSCAN)
