@@ -202,6 +202,42 @@ ej_kstr(char *o, const char *kq, size_t kqlen, const char *v)
 	return o;
 }
 
+/* ,"key":"value" for a name of ours that needs no escaping (the type and
+ * status names: lower-case letters and '_'). */
+static char *
+ej_kname(char *o, const char *kq, size_t kqlen, const char *v)
+{
+	size_t n = strlen(v);
+
+	memcpy(o, kq, kqlen);
+	memcpy(o + kqlen, v, n);
+	o[kqlen + n] = '"';
+	return o + kqlen + n + 1;
+}
+
+/* ,"source":"..." -- the source is one of a few static strings: the text
+ * of the last one is kept, per thread, by its address. */
+static char *
+ej_ksource(char *o, const char *src)
+{
+	static _Thread_local const char *last;
+	static _Thread_local char text[64];
+	static _Thread_local size_t tlen;
+
+	if (src != last) {
+		size_t n = strlen(src);
+
+		if (JW_ESCAPE_ROOM(n) + 16 > sizeof(text))
+			return ej_kstr(o, ",\"source\":\"", sizeof(",\"source\":\"") - 1, src);
+		memcpy(text, ",\"source\":\"", sizeof(",\"source\":\"") - 1);
+		tlen = (size_t)(jw_escape_raw(text + sizeof(",\"source\":\"") - 1, src, n) - text);
+		text[tlen++] = '"';
+		last = src;
+	}
+	memcpy(o, text, tlen);
+	return o + tlen;
+}
+
 /* The same for a field of struct evt: an array of at least 8 bytes. */
 static char *
 ej_kfield(char *o, const char *kq, size_t kqlen, const char *v)
@@ -249,9 +285,9 @@ ej_write(const struct evt *e, char *o)
 	o += timeconv_format_utc(e->time, o);
 	*o++ = '"';
 	if (e->source != NULL)
-		EJ_KSTR(o, "source", e->source);
+		o = ej_ksource(o, e->source);
 	EJ_KFIELD(o, "service", e->service);
-	EJ_KSTR(o, "type", evt_type_name(e->type));
+	o = ej_kname(o, EJ_KQ("type"), evt_type_name(e->type));
 	EJ_KFIELD(o, "account", e->account);
 	EJ_KFIELD(o, "ip", e->ip);
 	EJ_KFIELD(o, "mech", e->mech);
@@ -268,7 +304,7 @@ ej_write(const struct evt *e, char *o)
 		o = ej_u64(o, e->size);
 	}
 	if (e->status != EVT_STATUS_NONE)
-		EJ_KSTR(o, "status", evt_status_name(e->status));
+		o = ej_kname(o, EJ_KQ("status"), evt_status_name(e->status));
 	if (e->flags & EVT_HAS_SCORE) {
 		/* Rare (spam_check) and a double: jw_double's own formatting. */
 		struct buf nb;

@@ -374,6 +374,34 @@ test_evt_json(void **state)
 	assert_string_equal(b.data, "{\"time\":\"1970-01-01T00:00:00Z\",\"type\":\"auth_failure\"}");
 	buf_release(&b);
 
+	/* sources: alternating, one to escape, one too long for the kept text */
+	{
+		static const char *const srcs[] = { "postfix", "dovecot", "a\"b\\c",
+						     "a-source-name-far-too-long-to-keep-its-json-text-around-x",
+						     "postfix" };
+		char want2[256];
+
+		for (int round = 0; round < 2; round++) {
+			for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+				struct buf esc;
+
+				evt_clear(&e);
+				e.type = EVT_BOUNCE;
+				e.source = srcs[i];
+				buf_init(&esc, 0);
+				jw_escape_bytewise(&esc, srcs[i], strlen(srcs[i]));
+				snprintf(want2, sizeof(want2),
+					 "{\"time\":\"1970-01-01T00:00:00Z\",\"source\":\"%s\",\"type\":\"bounce\"}",
+					 esc.data);
+				buf_release(&esc);
+				buf_init(&b, 0);
+				evt_json(&e, &b);
+				assert_string_equal(b.data, want2);
+				buf_release(&b);
+			}
+		}
+	}
+
 	/* a bounded buffer: all or nothing */
 	fp_full_evt(&e);
 	buf_init(&b, sizeof(want) - 1);
