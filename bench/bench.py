@@ -726,6 +726,19 @@ def htab_slots(n):
 # ------------------------------------------------------------------ report
 
 
+def issue(r):
+    """What went wrong in a server's rounds at one connection count."""
+    out = []
+    if r["unexpected"]:
+        out.append(f"{r['unexpected']} answers not DUNNO")
+    if r["closed"]:
+        out.append(f"{r['closed']} connection{'s' if r['closed'] > 1 else ''} closed by "
+                   "the server")
+    if not out:
+        out.append("the load generator failed")
+    return ", ".join(out) + f" in {r['bad']} of {r['n']} rounds"
+
+
 def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, pol, mem,
                  command):
     L = []
@@ -776,8 +789,9 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
         S = pol["summary"]
         for c in (8, 64):
             m_, d_, p_ = S.get(("mailsentry", c)), S.get(("dunno", c)), S.get(("postfwd", c))
-            bad = " (answers not all DUNNO: see part 3)" if any(
-                x and x["bad"] for x in (m_, d_, p_)) else ""
+            issues = [f"{n_}: {issue(x)}" for n_, x in
+                      (("mailsentry", m_), ("dunno", d_), ("postfwd", p_)) if x and x["bad"]]
+            bad = f" ({'; '.join(issues)}: see part 3)" if issues else ""
             if m_ and d_ and m_["rps"] and d_["rps"]:
                 r = m_["rps"] / d_["rps"]
                 targets.append((f"policy req/s, mailsentry / dunno, {c} conns ≥ 80%",
@@ -980,7 +994,7 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
                 if not r:
                     continue
                 ans = ("all DUNNO" if ex else "none closed (not checked)") if r["bad"] == 0 else \
-                    f"**{r['unexpected']} not DUNNO, {r['closed']} closed, {r['bad']} bad rounds**"
+                    f"**{issue(r)}**"
                 w(f"| {name} | {c} | {fmt_n(r['rps'])} | {fmt_n(r['rps_min'])} – "
                   f"{fmt_n(r['rps_max'])} | {fmt_us(r['p50'])} | "
                   f"{fmt_us(r['p99'])} | {r['n']} | {ans} |")
