@@ -354,33 +354,51 @@ jw_uint(struct jw *w, uint64_t v)
 	jw_digits(w, false, v);
 }
 
+/* Room for %f of any finite double: 309 integer digits, a sign, the point
+ * and up to JW_DECIMALS_MAX decimals. */
+#define JW_DECIMALS_MAX 17
+#define JW_NUM_MAX (320 + JW_DECIMALS_MAX)
+
+/* v with decimals (clamped to 0..JW_DECIMALS_MAX) digits after the point;
+ * the length, or -1 if it did not fit (cannot happen for a finite v). */
+static int
+jw_fmt(char *tmp, double v, int decimals)
+{
+	int n;
+
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > JW_DECIMALS_MAX)
+		decimals = JW_DECIMALS_MAX;
+	n = snprintf(tmp, JW_NUM_MAX, "%.*f", decimals, v);
+	return n < 0 || n >= JW_NUM_MAX ? -1 : n;
+}
+
 void
 jw_double(struct jw *w, double v, int decimals)
 {
-	char tmp[64];
+	char tmp[JW_NUM_MAX];
 	int n;
 
 	jw_sep(w);
-	if (!isfinite(v)) {
+	if (!isfinite(v) || (n = jw_fmt(tmp, v, decimals)) < 0) {
 		buf_append(w->b, "null", 4);
 		return;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
 	buf_append(w->b, tmp, (size_t)n);
 }
 
 void
 jw_num(struct jw *w, double v, int decimals)
 {
-	char tmp[64];
+	char tmp[JW_NUM_MAX];
 	int n;
 
 	jw_sep(w);
-	if (!isfinite(v)) {
+	if (!isfinite(v) || (n = jw_fmt(tmp, v, decimals)) < 0) {
 		buf_append(w->b, "null", 4);
 		return;
 	}
-	n = snprintf(tmp, sizeof(tmp), "%.*f", decimals, v);
 	while (decimals > 0 && n > 1 && tmp[n - 1] == '0')
 		n--;
 	if (n > 1 && tmp[n - 1] == '.')

@@ -139,6 +139,35 @@ test_jsonw(void **state)
 	buf_release(&b);
 }
 
+/* A huge number (a spam score of 1e300 in a log line) is written whole,
+ * never read past the formatting buffer. */
+static void
+test_jsonw_huge_numbers(void **state)
+{
+	struct buf b;
+	struct jw w;
+	char want[800], d[400], m[400];
+	size_t n;
+
+	(void)state;
+	snprintf(d, sizeof(d), "%.1f", 5e300);
+	snprintf(m, sizeof(m), "%.3f", -1.7976931348623157e308);
+	n = strlen(m);
+	assert_string_equal(m + n - 4, ".000");
+	m[n - 4] = '\0';	/* jw_num drops trailing zeros and the point */
+	snprintf(want, sizeof(want), "[%s,%s]", d, m);
+	assert_true(strlen(d) > 300 && strlen(m) > 300);
+	buf_init(&b, 0);
+	jw_init(&w, &b);
+	jw_arr_begin(&w);
+	jw_double(&w, 5e300, 1);
+	jw_num(&w, -1.7976931348623157e308, 3);
+	jw_arr_end(&w);
+	buf_append(&b, "", 1);
+	assert_string_equal(b.data, want);
+	buf_release(&b);
+}
+
 static void
 test_utf8(void **state)
 {
@@ -239,6 +268,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan),	 cmocka_unit_test(test_netaddr),
 		cmocka_unit_test(test_buf_limit), cmocka_unit_test(test_jsonw),
+		cmocka_unit_test(test_jsonw_huge_numbers),
 		cmocka_unit_test(test_utf8),	 cmocka_unit_test(test_htab),
 		cmocka_unit_test(test_timeconv), cmocka_unit_test(test_strv),
 	};
