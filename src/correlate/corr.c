@@ -216,6 +216,10 @@ corr_set_str(char **dst, const char *src)
 {
 	if (src[0] == '\0')
 		return;
+	/* The same value again (qmgr's line repeats what the message
+	 * already knows): keep the copy. */
+	if (*dst != NULL && strcmp(*dst, src) == 0)
+		return;
 	mem_free(*dst);
 	*dst = mem_strdup(src);
 }
@@ -230,7 +234,7 @@ corr_learn(struct corr_msg *m, const struct evt *e)
 		m->addr = e->addr;
 	}
 	corr_set_str(&m->mech, e->mech);
-	if (e->flags & EVT_HAS_SENDER) {
+	if ((e->flags & EVT_HAS_SENDER) && (m->sender == NULL || strcmp(m->sender, e->sender) != 0)) {
 		mem_free(m->sender);
 		m->sender = mem_strdup(e->sender);
 	}
@@ -264,6 +268,8 @@ corr_fill(const struct corr_msg *m, struct evt *e)
 static bool
 corr_smtp_service(const char *service)
 {
+	if (service[0] != 's')	/* imap, pop3, ... */
+		return false;
 	return strcmp(service, "smtp") == 0 || strcmp(service, "submission") == 0 ||
 	       strcmp(service, "smtps") == 0;
 }

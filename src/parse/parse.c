@@ -259,3 +259,15 @@ pm_run_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n, const s
 		ents = pm_cache_fill(c, rules, n);
 	return pm_run_ents(rules, ents, n, f, msg, source, service, out);
 }
+
+bool
+pm_match_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n, size_t i,
+		struct strv msg, struct pm_caps *caps)
+{
+	struct pm_entry *ents = atomic_load_explicit(&c->ents, memory_order_acquire);
+
+	if (ents == NULL)
+		ents = pm_cache_fill(c, rules, n);
+	return ents[i].prog != NULL ? pm_match_prog(ents[i].prog, msg, caps)
+				    : pm_match(rules[i].tpl, msg, caps);
+}

@@ -58,6 +58,12 @@ struct pm_cache {
 enum parse_result pm_run_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n,
 				const struct frame *f, struct strv msg, const char *source,
 				const char *service, struct parse_out *out);
+/* pm_match with rule i of a PM_TABLE, compiled: for parsers that read the
+ * captures themselves. */
+bool pm_match_cached(struct pm_cache *c, const struct pm_rule *rules, size_t n, size_t i,
+		     struct strv msg, struct pm_caps *caps);
+#define PM_MATCH(rules, i, msg, caps) \
+	pm_match_cached(&rules##_pmc, (rules), sizeof(rules) / sizeof((rules)[0]), (i), (msg), (caps))
 #define PM_RUN(rules, f, msg, source, service, out)                                       \
 	pm_run_cached(&rules##_pmc, (rules), sizeof(rules) / sizeof((rules)[0]), (f), (msg), \
 		      (source), (service), (out))

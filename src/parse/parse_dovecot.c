@@ -362,6 +362,13 @@ dc_is_driver(struct strv d)
 
 static struct strv dc_strip_level(struct strv s);
 
+/* The shapes dc_auth takes apart itself (by PM_MATCH and index). */
+PM_TABLE(dc_auth_shapes) = {
+	{ "conn %*: auth-worker<%*>: %x", EVT_NONE, 0, NULL },	/* 0 */
+	{ "%y(%x): %z", EVT_NONE, 0, NULL },			/* 1 */
+	{ "%y: %z", EVT_NONE, 0, NULL },			/* 2 */
+};
+
 static enum parse_result
 dc_auth(const struct frame *f, struct strv proc, struct strv rest, struct parse_out *out)
 {
@@ -371,16 +378,16 @@ dc_auth(const struct frame *f, struct strv proc, struct strv rest, struct parse_
 	const char *lp;
 
 	/* 2.3 auth-worker: "conn unix:auth-worker (pid=27359,uid=97): auth-worker<55>: pam(...): ..." */
-	if (pm_match("conn %*: auth-worker<%*>: %x", rest, &caps))
+	if (PM_MATCH(dc_auth_shapes, 0, rest, &caps))
 		rest = dc_strip_level(pm_get(&caps, 'x', NULL));
 	if (strv_has_prefix(rest, "pam_unix("))
 		return PM_RUN(dc_pam_unix_rules, f, rest, DC_SOURCE, NULL, out);
-	if (pm_match("%y(%x): %z", rest, &caps) && dc_is_driver(pm_get(&caps, 'y', NULL))) {
+	if (PM_MATCH(dc_auth_shapes, 1, rest, &caps) && dc_is_driver(pm_get(&caps, 'y', NULL))) {
 		args = pm_get(&caps, 'x', NULL);
 		what = pm_get(&caps, 'z', NULL);
 	} else if ((lp = memchr(proc.p, '(', proc.len)) != NULL &&
 		   memchr(lp, ',', (size_t)(proc.p + proc.len - lp)) != NULL &&
-		   pm_match("%y: %z", rest, &caps) && dc_is_driver(pm_get(&caps, 'y', NULL))) {
+		   PM_MATCH(dc_auth_shapes, 2, rest, &caps) && dc_is_driver(pm_get(&caps, 'y', NULL))) {
 		/* 2.4: "auth(u@example.com,192.0.2.110,sasl:login)<CvN+E95Uf4e7eEnj>: Info: sql: Password mismatch" */
 		const char *rp = memchr(lp, ')', (size_t)(proc.p + proc.len - lp));
 

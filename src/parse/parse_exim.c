@@ -767,7 +767,7 @@ ex_in_extra(struct parse_out *out, const struct frame *f, struct strv rest)
 	struct ex_in in;
 	struct evt *e;
 
-	if (!pm_match(ex_id_rules[0].tpl, rest, &caps))
+	if (!PM_MATCH(ex_id_rules, 0, rest, &caps))
 		return;
 	ex_in_fields(pm_get(&caps, 'x', NULL), &in);
 	if (out->ev[0].account[0] != '\0' && (e = parse_new_evt(out, f, EX_SOURCE)) != NULL) {

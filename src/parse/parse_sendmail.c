@@ -494,7 +494,7 @@ sm_more_rcpts(struct parse_out *out, const struct frame *f, struct strv rest)
 	struct pm_caps caps;
 	size_t n, i;
 
-	if (!pm_match(sm_qid_rules[0].tpl, rest, &caps))
+	if (!PM_MATCH(sm_qid_rules, 0, rest, &caps))
 		return PARSE_EVENTS;
 	n = sm_split_rcpts(pm_get(&caps, 'x', NULL), rc, LIMIT_EVENTS_PER_LINE);
 	for (i = 1; i < n; i++) {

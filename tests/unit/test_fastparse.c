@@ -587,6 +587,16 @@ test_pm_table(void **state)
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		struct strv m = strv_cstr(lines[i]);
 
+		for (size_t r = 0; r < sizeof(fp_table) / sizeof(fp_table[0]); r++) {
+			struct pm_caps a, b;
+			bool ra, rb;
+
+			memset(&a, 0, sizeof(a));
+			memset(&b, 0, sizeof(b));
+			ra = PM_MATCH(fp_table, r, m, &a);
+			rb = ref_pm_match(fp_table[r].tpl, m, &b);
+			fp_same_caps("PM_MATCH", fp_table[r].tpl, m.p, m.len, ra, &a, rb, &b);
+		}
 		for (int twice = 0; twice < 2; twice++) {	/* compiled at the first */
 			o1.n = o2.n = 0;
 			assert_int_equal(PM_RUN(fp_table, &f, m, "test", "smtp", &o1),
