@@ -247,7 +247,7 @@ static char *
 ej_ksource(char *o, const char *src)
 {
 	static _Thread_local const char *last;
-	static _Thread_local char text[64];
+	static _Thread_local char text[160];
 	static _Thread_local size_t tlen;
 
 	if (src != last) {
