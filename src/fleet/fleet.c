@@ -420,8 +420,9 @@ on_xadd(redisAsyncContext *ac, void *reply, void *priv)
 		}
 }
 
-/* XADD one message; it waits in unacked until read back. */
-static void
+/* XADD one message; it waits in unacked until read back. false: it could
+ * not be sent and waits in the backlog. */
+static bool
 send_msg(struct fleet *f, struct fl_msg m)
 {
 	char seqs[24], maxs[24];
@@ -440,11 +441,12 @@ send_msg(struct fleet *f, struct fl_msg m)
 	if (cmd(f, CTX_CMD, on_xadd, (void *)(uintptr_t)m.seq, 12, argv, lens) < 0) {
 		if (q_push(&f->backlog, m))
 			f->st.backlog_dropped++;
-		return;
+		return false;
 	}
 	f->st.events_sent++;
 	if (q_push(&f->unacked, m))
 		f->st.backlog_dropped++;
+	return true;
 }
 
 bool
@@ -473,8 +475,12 @@ fleet_event(struct fleet *f, const struct evt *e)
 			f->st.backlog_dropped++;
 		return false;
 	}
-	send_msg(f, m);
-	return true;
+	if (send_msg(f, m))
+		return true;
+	/* the connection just went: the caller feeds it after all */
+	f->local_fed_seq = m.seq;
+	f->st.events_local++;
+	return false;
 }
 
 /* ------------------------------------------------------------ locks */
@@ -681,8 +687,8 @@ on_locks(redisAsyncContext *ac, void *reply, void *priv)
 	f->cb.each_lock(f->cb.arg, recon_local, f);
 	f->syncing = false;
 	f->up = true;
-	while (f->backlog.n > 0)	/* queued while the sync ran */
-		send_msg(f, q_pop(&f->backlog));
+	while (f->backlog.n > 0 && send_msg(f, q_pop(&f->backlog)))
+		;	/* queued while the sync ran */
 	f->backoff_ms = BACKOFF_MIN_MS;
 	if (f->said_down)
 		msg_info("redis: back after %.1f s; queued events and lock changes sent; %zu "
@@ -729,8 +735,8 @@ sync_fleet(struct fleet *f)
 	f->connecting = false;
 	f->syncing = true;
 	cmd(f, CTX_SUB, on_sub, f, 2, sub, NULL);
-	while (f->backlog.n > 0)
-		send_msg(f, q_pop(&f->backlog));
+	while (f->backlog.n > 0 && send_msg(f, q_pop(&f->backlog)))
+		;
 	for (o = f->ops; o != NULL; o = next) {
 		next = o->next;
 		send_op(f, o);
