@@ -90,7 +90,8 @@ run_purge(struct srv_job *j)
 
 /* After a lock: the hook and kick; after a detector's lock also purge,
  * notify and the webhook (an administrator's lock is the administrator's
- * own business). */
+ * own business). Of these, j->parts says which: in a fleet the once-only
+ * ones run on the daemon that claimed them, the others on each. */
 static void
 run_lock(struct srv_job *j)
 {
