@@ -39,25 +39,11 @@ start() {
 		-o "lock_hook=$T/hook.sh 2 {account} {kind} {incident}" \
 		-o "unlock_hook=$T/hook.sh 0 {account}" "$@" >"$T/serve.out" 2>&1 &
 	PID=$!
-	i=0
-	until grep -q "ready:" "$T/serve.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { fail "serve did not start: $(cat "$T/serve.out")"; exit 1; }
-		sleep 0.1
-	done
+	wait_for "ready:" "$T/serve.out" 10 || { fail "serve did not start: $(cat "$T/serve.out")"; exit 1; }
 }
 
 ctl() {
 	"$MS" "$@" -o state_dir="$T/state"
-}
-
-wait_for() {	# PATTERN FILE SECONDS
-	i=0
-	until grep -q "$1" "$2" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt $(($3 * 10)) ] && return 1
-		sleep 0.1
-	done
 }
 
 start

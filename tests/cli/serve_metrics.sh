@@ -9,12 +9,7 @@ LOG="$T/mail\"log"	# a quote in the path: the label must escape it
 "$MS" serve -o state_dir="$T/state" -o policy_listen= -o authpolicy_listen= \
 	-o metrics_listen="unix:$T/metrics.sock" -o "follow=$LOG" >"$T/serve.out" 2>&1 &
 PID=$!
-i=0
-until grep -q "ready:" "$T/serve.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { fail "serve did not start: $(cat "$T/serve.out")"; exit 1; }
-	sleep 0.1
-done
+wait_for "ready:" "$T/serve.out" 10 || { fail "serve did not start: $(cat "$T/serve.out")"; exit 1; }
 metrics() {
 	curl -s --max-time 5 --unix-socket "$T/metrics.sock" http://localhost/metrics
 }

@@ -6,6 +6,8 @@
 #   want CODE CMD.. run CMD with stdout in $T/out and stderr in $T/err;
 #                   fail unless it exits with CODE
 #   need_msgen      set MSGEN (the generator beside mailsentry), or skip
+#   wait_for PATTERN FILE SECONDS
+#                   poll until grep finds PATTERN in FILE; 1 if it never does
 MS=${1:-build/mailsentry}
 case $MS in /*) ;; *) MS=$(pwd)/$MS ;; esac
 T=$(mktemp -d)
@@ -35,4 +37,13 @@ need_msgen() {
 		echo "SKIP: $MSGEN not built"
 		exit 77
 	fi
+}
+
+wait_for() {
+	_i=0
+	until grep -q "$1" "$2" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt $(($3 * 10)) ] && return 1
+		sleep 0.1
+	done
 }
