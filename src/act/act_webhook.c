@@ -10,9 +10,10 @@
  *          redirects, http and https only (redirects included), TLS peer
  *          and host name verified against the system CAs, no signals
  *          (CURLOPT_NOSIGNAL: we are in a thread), no .netrc, no cookies.
- *          curl_global_init runs once per process (pthread_once), from
- *          act_new, before any thread can reach curl; curl_global_cleanup
- *          is never called (the process keeps libcurl until it exits).
+ *          libcurl is opened and curl_global_init run once per process
+ *          (act_curl.c), from act_new, before any thread can reach curl;
+ *          curl_global_cleanup is never called (the process keeps libcurl
+ *          until it exits).
  *          Secrets: the URL is shown (r->cmd, errors) without its
  *          user:password, query and fragment, which may carry tokens; the
  *          webhook_header value is never shown, not even in a settings
@@ -31,7 +32,6 @@
  *          line", "timed out after 30000 ms: POST URL", "POST URL: Failed
  *          to connect to ...". Settings: "webhook_url: \"ftp://h/x\" is
  *          not an http:// or https:// URL". */
-#include <curl/curl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +39,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "act/act_curl.h"
 #include "act/act_int.h"
 #include "util/jsonw.h"
 #include "util/mem.h"
@@ -68,27 +69,11 @@ _Static_assert(WH_KIND_BUDGET + WH_ACCOUNT_BUDGET + WH_IP_BUDGET + WH_INCIDENT_B
 		       ACT_MAIL_MAX,
 	       "webhook budgets exceed ACT_MAIL_MAX");
 
+/* libcurl's functions, loaded by act_curl_load */
+#define CF act_curl_fn
+
 #define WH_TIME_MAX 253402300799	/* 9999-12-31T23:59:59Z, timeconv's last */
 #define WH_ANSWER_LINE_MAX 100	/* bytes of the answer quoted in r->err */
-
-/* ------------------------------------------------------------- libcurl once */
-
-static pthread_once_t wh_once = PTHREAD_ONCE_INIT;
-static CURLcode wh_init_rc = CURLE_FAILED_INIT;
-
-static void
-wh_init(void)
-{
-	wh_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static int
-wh_global_init(void)
-{
-	if (pthread_once(&wh_once, wh_init) != 0)
-		return -1;
-	return wh_init_rc == CURLE_OK ? 0 : -1;
-}
 
 /* ------------------------------------------------------------- settings */
 
@@ -143,7 +128,7 @@ static int
 check_url(const char *name, const char *url, const char *const *schemes, const char *schemes_text,
 	  unsigned curl_flags, char *err, size_t errlen)
 {
-	char q[80], *shown, *host = NULL;
+	char q[80], e[256], *shown, *host = NULL;
 	const char *s;
 	CURLUcode uc;
 	CURLU *u;
@@ -171,25 +156,24 @@ check_url(const char *name, const char *url, const char *const *schemes, const c
 		snprintf(err, errlen, "%s: \"%s\" is not %s URL", name, q, schemes_text);
 		goto out;
 	}
-	if (wh_global_init() != 0) {
-		snprintf(err, errlen, "%s: libcurl could not be initialized (curl_global_init)",
-			 name);
+	if (act_curl_load(e, sizeof(e)) != 0) {
+		snprintf(err, errlen, "%s: %s", name, e);
 		goto out;
 	}
-	if ((u = curl_url()) == NULL) {
+	if ((u = CF.url()) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", name);
 		goto out;
 	}
-	if ((uc = curl_url_set(u, CURLUPART_URL, url, curl_flags)) != CURLUE_OK)
+	if ((uc = CF.url_set(u, CURLUPART_URL, url, curl_flags)) != CURLUE_OK)
 		snprintf(err, errlen, "%s: \"%s\" is not a valid URL: %s", name, q,
-			 curl_url_strerror(uc));
-	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL ||
+			 CF.url_strerror(uc));
+	else if (CF.url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host == NULL ||
 		 host[0] == '\0')
 		snprintf(err, errlen, "%s: \"%s\" names no host", name, q);
 	else
 		rc = 0;
-	curl_free(host);
-	curl_url_cleanup(u);
+	CF.free(host);
+	CF.url_cleanup(u);
 out:
 	mem_free(shown);
 	return rc;
@@ -491,7 +475,7 @@ answer_line(const struct wh_answer *ans, char *dst, size_t size)
 static int
 hdr_add(struct curl_slist **l, const char *line)
 {
-	struct curl_slist *t = curl_slist_append(*l, line);
+	struct curl_slist *t = CF.slist_append(*l, line);
 
 	if (t == NULL)
 		return -1;
@@ -501,7 +485,7 @@ hdr_add(struct curl_slist **l, const char *line)
 
 #define WH_SET(h, opt, val)                                                                    \
 	do {                                                                                   \
-		if ((cc = curl_easy_setopt((h), (opt), (val))) != CURLE_OK)                     \
+		if ((cc = CF.easy_setopt((h), (opt), (val))) != CURLE_OK)                     \
 			goto setopt_failed;                                                    \
 	} while (0)
 
@@ -517,9 +501,9 @@ wh_post(const struct act *a, const struct buf *body, struct act_result *r)
 	CURL *h;
 	int rc = -1;
 
-	if (wh_global_init() != 0)
-		return act_res_fail(r, "POST %s: libcurl could not be initialized", shown);
-	if ((h = curl_easy_init()) == NULL)
+	if (act_curl_load(cerr, sizeof(cerr)) != 0)
+		return act_res_fail(r, "POST %s: %s", shown, cerr);
+	if ((h = CF.easy_init()) == NULL)
 		return act_res_fail(r, "POST %s: libcurl could not make a handle", shown);
 	ans = mem_calloc(1, sizeof(*ans));
 	cerr[0] = '\0';
@@ -553,8 +537,8 @@ wh_post(const struct act *a, const struct buf *body, struct act_result *r)
 	WH_SET(h, CURLOPT_WRITEDATA, ans);
 	WH_SET(h, CURLOPT_ERRORBUFFER, cerr);
 
-	cc = curl_easy_perform(h);
-	if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+	cc = CF.easy_perform(h);
+	if (CF.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
 		status = 0;
 	if (cc == CURLE_OPERATION_TIMEDOUT) {
 		r->timed_out = true;
@@ -563,7 +547,7 @@ wh_post(const struct act *a, const struct buf *body, struct act_result *r)
 	}
 	if (cc != CURLE_OK && !(cc == CURLE_WRITE_ERROR && ans->stopped && status != 0)) {
 		act_res_fail(r, "POST %s: %s", shown,
-			     act_quote(cerr[0] != '\0' ? cerr : curl_easy_strerror(cc), line,
+			     act_quote(cerr[0] != '\0' ? cerr : CF.easy_strerror(cc), line,
 				       sizeof(line)));
 		goto out;
 	}
@@ -583,10 +567,10 @@ wh_post(const struct act *a, const struct buf *body, struct act_result *r)
 	rc = 0;
 	goto out;
 setopt_failed:
-	act_res_fail(r, "POST %s: libcurl refused an option: %s", shown, curl_easy_strerror(cc));
+	act_res_fail(r, "POST %s: libcurl refused an option: %s", shown, CF.easy_strerror(cc));
 out:
-	curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
+	CF.easy_cleanup(h);
+	CF.slist_free_all(hdrs);
 	mem_free(ans);
 	return rc;
 }
