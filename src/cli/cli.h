@@ -26,6 +26,9 @@ int cmd_control(int argc, char **argv);
 /* Common options of the log-reading commands. Returns 0, or -1 after
  * printing a usage error. */
 int cli_parse_year(const char *arg, int *year);
+/* --jobs N: 1 to 1024 (2 and more run the same two threads), or -1
+ * after a usage message. */
+int cli_parse_jobs(const char *arg, unsigned *jobs);
 /* --format text|json: *json set, or -1 after a usage message. */
 int cli_parse_format(const char *arg, bool *json);
 /* Write all of p to stdout; a closed pipe (head) ends the program quietly. */

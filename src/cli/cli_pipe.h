@@ -41,6 +41,18 @@ typedef void pipe_sink(void *arg, const struct evt *e);
 
 int pipe_run(char *const *paths, size_t n, const struct pipe_opts *opts, pipe_sink *sink,
 	     void *arg, struct pipe_stats *st);
+/* The same on a thread of its own (cli_pipe_mt.c): pipe_start begins
+ * reading; pipe_drain calls sink with each event in the calling thread,
+ * in log order, then returns pipe_run's result. st is pipe_run's, to be
+ * read after pipe_drain. */
+struct pipe_thread;
+struct pipe_thread *pipe_start(char *const *paths, size_t n, const struct pipe_opts *opts,
+			       struct pipe_stats *st);
+int pipe_drain(struct pipe_thread **pt, pipe_sink *sink, void *arg);
+/* pipe_run (jobs 1) or pipe_start + pipe_drain (jobs 2 or more). */
+int pipe_run_jobs(unsigned jobs, char *const *paths, size_t n, const struct pipe_opts *opts,
+		  pipe_sink *sink, void *arg, struct pipe_stats *st);
+
 struct corr;
 
 /* One stream of lines (a file, or a followed log) through frame -> parse ->

@@ -22,6 +22,19 @@ cli_parse_year(const char *arg, int *year)
 }
 
 int
+cli_parse_jobs(const char *arg, unsigned *jobs)
+{
+	uint32_t n;
+
+	if (scan_u32(arg, strlen(arg), &n) < 0 || n < 1 || n > 1024) {
+		msg_warn("--jobs: \"%.20s\" is not a number of threads from 1 to 1024", arg);
+		return -1;
+	}
+	*jobs = n;
+	return 0;
+}
+
+int
 cli_parse_format(const char *arg, bool *json)
 {
 	if (strcmp(arg, "json") == 0) {

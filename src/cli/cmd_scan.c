@@ -19,7 +19,7 @@
 
 static const char scan_synopsis[] =
 	"usage: mailsentry scan [--format=text|json] [--config FILE] [-o NAME=VALUE]...\n"
-	"                       [--explain ACCOUNT] [--year YYYY] [--verbose] FILE...\n";
+	"                       [--explain ACCOUNT] [--year YYYY] [--jobs N] [--verbose] FILE...\n";
 
 static const char scan_usage[] =
 	"Find compromised accounts and abusive clients in mail logs. The detectors run\n"
@@ -49,6 +49,10 @@ static const char scan_usage[] =
 	"                       every signal's value and points as they evolve\n"
 	"  -y, --year YYYY      year of the first line of logs whose timestamps carry\n"
 	"                       none; default: inferred and said on standard error\n"
+	"  -j, --jobs N         threads: 1 (default) reads and detects in one; 2 reads,\n"
+	"                       parses and correlates in one and detects in another\n"
+	"                       (more than 2 is the same as 2); the findings are the\n"
+	"                       same\n"
 	"  -v, --verbose        show skipped lines and counts at the end\n"
 	"  -h, --help           this text\n"
 	"\n"
@@ -82,6 +86,7 @@ cmd_scan(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "explain", required_argument, NULL, 'e' },
 		{ "year", required_argument, NULL, 'y' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -89,6 +94,8 @@ cmd_scan(int argc, char **argv)
 	struct pipe_opts popts = { 0 };
 	struct settings conf;
 	struct scan_ctx sc;
+	struct pipe_thread *pt = NULL;
+	unsigned jobs = 1;
 	struct pipe_stats st;
 	struct det_stats ds;
 	struct finding *const *fs;
@@ -99,7 +106,7 @@ cmd_scan(int argc, char **argv)
 	struct buf b;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "f:c:o:e:y:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:o:e:y:j:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (cli_parse_format(optarg, &json) < 0)
@@ -122,6 +129,10 @@ cmd_scan(int argc, char **argv)
 			break;
 		case 'y':
 			if (cli_parse_year(optarg, &popts.year) < 0)
+				goto usage;
+			break;
+		case 'j':
+			if (cli_parse_jobs(optarg, &jobs) < 0)
 				goto usage;
 			break;
 		case 'v':
@@ -148,13 +159,20 @@ cmd_scan(int argc, char **argv)
 	}
 	mem_free(opts);
 
+	/* With two threads the logs are read while the detectors start (the
+	 * country data takes a tenth of a second to load). */
+	if (jobs > 1)
+		pt = pipe_start(argv + optind, (size_t)(argc - optind), &popts, &st);
 	memset(&sc, 0, sizeof(sc));
 	sc.det = det_new(&conf.det, NULL, NULL);
 	if (explain != NULL) {
 		det_explain(sc.det, explain, stdout);
 		evt_account_key(explain, sc.explain);
 	}
-	rc = pipe_run(argv + optind, (size_t)(argc - optind), &popts, scan_sink, &sc, &st);
+	if (pt != NULL)
+		rc = pipe_drain(&pt, scan_sink, &sc);
+	else
+		rc = pipe_run(argv + optind, (size_t)(argc - optind), &popts, scan_sink, &sc, &st);
 	det_finish(sc.det);
 	nfs = det_findings(sc.det, &fs);
 	buf_init(&b, 0);
