@@ -933,6 +933,12 @@ def write_report(path, cfg, info, t_start, t_end, load0, load1, have, tp, mc, po
                 para.append(f"One file with `--jobs 2`: "
                             f"{R['jobs1-big']['wall'] / R['jobs2-big']['wall']:.2f}× "
                             "`--jobs 1`.")
+            if R["seq"]["wall"] and R.get("jobs-files", {}).get("wall"):
+                para.append(f"Two files given to one `scan --jobs 2` (one stream, as "
+                            f"rotated files are): {R['seq']['wall'] / R['jobs-files']['wall']:.2f}× "
+                            "the two scanned one after the other. `--jobs 2` splits the work "
+                            "in two stages (reading, parsing and correlation; the detectors), "
+                            "so its speed-up is bounded by the larger stage.")
         else:
             para.append("`mailsentry scan` has no parallel option (`scan --help` names no "
                         "`--jobs`): **a scan of one file runs on one core**, and several "
