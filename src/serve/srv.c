@@ -596,7 +596,7 @@ setup(struct srv *s)
 		msg_error("event_base_new failed");
 		return -1;
 	}
-	if (srv_work_start(s) < 0 || fleet_start(s) < 0)
+	if (srv_work_start(s) < 0 || fleet_start(s) < 0 || srv_policy_start(s) < 0)
 		return -1;
 	if (s->set.srv.policy_listen[0] != '\0' &&
 	    (s->policy = srv_listen(s->base, s->set.srv.policy_listen, 0666, srv_policy_accept,
@@ -654,6 +654,7 @@ teardown(struct srv *s)
 	srv_work_stop(s);	/* before the store: finished jobs are audited */
 	while (s->conns != NULL)
 		srv_conn_close(s->conns);
+	srv_policy_stop(s);
 	/* Open findings stay open in the store: a restart continues them
 	 * (store_incident_find_open) rather than closing them at a stop. */
 	for (i = 0; i < s->nfl; i++) {

@@ -29,8 +29,8 @@ struct srv_metrics {
 	uint64_t events_policy, events_log, events_fleet;
 };
 
-/* An open policy or control connection; all are listed so that a stop
- * frees them. */
+/* An open control connection; all are listed so that a stop frees them.
+ * (Policy connections are srv_policy.c's own.) */
 struct srv_conn {
 	struct srv *s;
 	struct bufferevent *bev;
@@ -84,6 +84,7 @@ struct srv_job {
 
 struct srv_work;
 struct srv_authpol;
+struct srv_pol;
 
 struct srv {
 	struct settings set;
@@ -100,6 +101,7 @@ struct srv {
 	struct fleet *fleet;	/* NULL: no redis_url, this daemon decides alone */
 	char instance[256];	/* its name in the fleet */
 	struct srv_authpol *authpol;	/* NULL when authpolicy_listen is empty */
+	struct srv_pol *pol;	/* the policy connections (srv_policy.c) */
 	struct det *det;
 	struct corr *corr;
 	struct htab *locks;	/* account key -> struct srv_lockent */
@@ -114,8 +116,8 @@ struct srv {
 	struct pipe_opts popts;
 	struct pipe_stats pst;
 	struct srv_metrics m;
-	uint64_t nconn;
-	struct srv_conn *conns;
+	uint64_t nconn;		/* policy and control connections */
+	struct srv_conn *conns;	/* the control connections */
 	int64_t started, last_save;
 	bool replaying;		/* rebuilding the detectors' windows: no actions */
 };
@@ -164,6 +166,8 @@ int srv_raise_nofile(int64_t max_conns);
 void srv_policy_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		       int salen, void *arg);
 void srv_policy_conf(struct srv *s);
+int srv_policy_start(struct srv *s);	/* before the listener */
+void srv_policy_stop(struct srv *s);	/* closes every policy connection */
 int srv_allow_load(struct srv *s, const char *path);
 /* srv_authpol.c: the Dovecot auth policy service */
 int srv_authpol_setup(struct srv *s);
