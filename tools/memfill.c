@@ -25,15 +25,21 @@
  *          det_get_stats), dropped, baseline_kb (VmRSS after det_new),
  *          rss_kb (VmRSS after feeding), peak_kb (VmHWM, reset to the
  *          baseline after det_new: hwm_reset 1 when that worked), seconds,
- *          and the sizes behind the figure: sizeof_acct (of which
- *          sizeof_acct_known are the known networks), sizeof_ipst,
- *          sizeof_pending, htab_slot (bytes per hash table slot), and the
- *          usable bytes glibc gives each allocation (the chunk is 8 more):
- *          malloc_acct, malloc_ipst, malloc_pending, malloc_key_acct,
- *          malloc_key_ip, malloc_key_pair, malloc_idset8.
+ *          and the sizes behind the figure: sizeof_acct (before its key;
+ *          of which sizeof_acct_known are the known networks),
+ *          sizeof_acct_cold (the part only some accounts have),
+ *          sizeof_ipst (an IP, kept in its table slot), sizeof_ip_cold (the
+ *          part only some IPs have: spray sets, findings; IPv6 adds 16),
+ *          sizeof_pending, acct_slot, ip_slot and htab_slot (bytes per slot
+ *          of the account, IP and (IP, account) tables; a table has 1.33 to
+ *          2.67 slots per entry), and the usable bytes glibc gives each
+ *          allocation (the chunk is 8 more): malloc_acct (with the key
+ *          "u0000000@example.org"), malloc_acct_cold, malloc_ip_cold,
+ *          malloc_pending, malloc_key_pair, malloc_idset8.
  * ERRORS   Exit 2 on bad usage; 1 when the entries tracked are not the ones
  *          fed (a limit dropped some). */
 #include <malloc.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +57,7 @@
 
 /* struct htab_ent in util/htab.c: hash, key pointer, key length, value */
 #define HTAB_SLOT (sizeof(uint64_t) + sizeof(char *) + sizeof(uint64_t) + sizeof(void *))
+#define ACCT_KEY "u0000000@example.org"
 
 static long
 status_kb(const char *field)
@@ -208,13 +215,19 @@ main(int argc, char **argv)
 	printf("baseline_kb %ld\nrss_kb %ld\npeak_kb %ld\nhwm_reset %d\nseconds %.3f\n", base,
 	       status_kb("VmRSS"), status_kb("VmHWM"), hwm_reset,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	printf("sizeof_acct_known %zu\n", sizeof(((struct acct *)0)->known));
-	printf("sizeof_acct %zu\nsizeof_ipst %zu\nsizeof_pending %zu\nhtab_slot %zu\n",
-	       sizeof(struct acct), sizeof(struct ipst), sizeof(struct pending), HTAB_SLOT);
-	printf("malloc_acct %zu\nmalloc_ipst %zu\nmalloc_pending %zu\n", usable(sizeof(struct acct)),
-	       usable(sizeof(struct ipst)), usable(sizeof(struct pending)));
-	printf("malloc_key_acct %zu\nmalloc_key_ip %zu\nmalloc_key_pair %zu\nmalloc_idset8 %zu\n",
-	       usable(strlen("u0000000@example.org") + 1), usable(4 + 1),
+	printf("sizeof_acct_known %zu\n", sizeof(((struct acct *)0)->kn_net) +
+					     sizeof(((struct acct *)0)->kn_first) +
+					     sizeof(((struct acct *)0)->kn_uses));
+	printf("sizeof_acct %zu\nsizeof_acct_cold %zu\nsizeof_ipst %zu\nsizeof_ip_cold %zu\n",
+	       offsetof(struct acct, key), sizeof(struct acct_cold), sizeof(struct ipst),
+	       sizeof(struct ip_cold));
+	printf("sizeof_pending %zu\nacct_slot %zu\nip_slot %zu\nhtab_slot %zu\n",
+	       sizeof(struct pending), sizeof(struct acct *), sizeof(struct ipst), HTAB_SLOT);
+	printf("malloc_acct %zu\nmalloc_acct_cold %zu\nmalloc_ip_cold %zu\nmalloc_pending %zu\n",
+	       usable(offsetof(struct acct, key) + strlen(ACCT_KEY) + 1),
+	       usable(sizeof(struct acct_cold)), usable(sizeof(struct ip_cold)),
+	       usable(sizeof(struct pending)));
+	printf("malloc_key_pair %zu\nmalloc_idset8 %zu\n",
 	       usable(4 + strlen("nobody000@example.org") + 1), usable(8 * sizeof(uint32_t)));
 	fflush(stdout);
 	/* the tables are not freed: the process ends here */

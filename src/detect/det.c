@@ -3,7 +3,8 @@
  *          and hands it to the account detectors (det_acct.c), which hand
  *          it on to the IP detectors (det_ip.c). Log time drives
  *          everything: once an hour of log time the tables are swept, so
- *          quiet findings close, quiet episodes and IPs are dropped and
+ *          quiet findings close, quiet episodes and IPs are dropped, the
+ *          cold parts of accounts that no longer need them are freed and
  *          accounts unseen for forget_after are forgotten. */
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +42,8 @@ det_new(const struct det_conf *conf, det_sink *sink, void *arg)
 	d->c = *conf;
 	d->sink = sink;
 	d->arg = arg;
-	d->accts = htab_new();
-	d->ips = htab_new();
+	acct_tab_init(&d->accts);
+	ip_tab_init(&d->ips);
 	d->pend = htab_new();
 	if ((conf->geoip_file != NULL && conf->geoip_file[0] != '\0') ||
 	    (conf->geoip6_file != NULL && conf->geoip6_file[0] != '\0'))
@@ -60,8 +61,8 @@ det_free(struct det **dp)
 
 	if (d == NULL)
 		return;
-	htab_free(&d->accts, acct_free);
-	htab_free(&d->ips, ip_free);
+	acct_tab_free(&d->accts);
+	ip_tab_free(&d->ips);
 	htab_free(&d->pend, free);
 	for (i = 0; i < d->nfs; i++)
 		free(d->fs[i]);
@@ -147,30 +148,57 @@ keylist_delete(struct keylist *l, struct htab *h, void (*free_val)(void *))
 	l->n = 0;
 }
 
+/* Accounts and IPs to delete after an iteration, in slot order, deleted in
+ * that order (the order decides where the rest move to). */
+struct deadlist {
+	void *v;
+	size_t n, cap;
+};
+
+static void *
+deadlist_push(struct deadlist *l, size_t size)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->v = mem_reallocarray(l->v, l->cap, size);
+	}
+	return (char *)l->v + l->n++ * size;
+}
+
 static void
 sweep(struct det *d, bool all)
 {
 	struct keylist dead = { 0 };
-	size_t pos = 0, klen;
+	struct deadlist da = { 0 }, di = { 0 };
+	size_t pos = 0, klen, i;
 	const char *key;
 	void *val;
 
-	while (htab_next(d->accts, &pos, &key, &klen, &val)) {
-		struct acct *a = val;
+	for (i = 0; i <= d->accts.mask; i++) {
+		struct acct *a = d->accts.slot[i];
 
-		acct_sweep(d, a, all);
-		if (!all && a->ep == NULL && a->burst == NULL && a->probe == NULL &&
-		    a->backscatter == NULL &&
+		if (a == NULL)
+			continue;
+		if (acct_sweep(d, a, all) && !all &&
 		    (int64_t)a->last_seen + d->c.forget_after <= (int64_t)d->now)
-			keylist_push(&dead, key, klen);
+			*(struct acct **)deadlist_push(&da, sizeof(a)) = a;
 	}
-	keylist_delete(&dead, d->accts, acct_free);
-	pos = 0;
-	while (htab_next(d->ips, &pos, &key, &klen, &val))
-		if (ip_sweep(d, val, all) && !all)
-			keylist_push(&dead, key, klen);
-	keylist_delete(&dead, d->ips, ip_free);
-	pos = 0;
+	for (i = 0; i < da.n; i++) {
+		struct acct *a = ((struct acct **)da.v)[i];
+
+		acct_tab_del(&d->accts, a);
+		acct_free(a);
+	}
+	for (i = 0; i <= d->ips.mask; i++) {
+		struct ipst *s = &d->ips.slot[i];
+
+		if (s->tag != 0 && ip_sweep(d, s, all) && !all)
+			ip_addr(s, deadlist_push(&di, sizeof(struct netaddr)));
+	}
+	for (i = 0; i < di.n; i++)
+		ip_tab_del(&d->ips, ip_tab_get(&d->ips, (struct netaddr *)di.v + i));
+	free(da.v);
+	free(di.v);
 	while (htab_next(d->pend, &pos, &key, &klen, &val))
 		if ((int64_t)((struct pending *)val)->at + d->c.brute_account_window <= (int64_t)d->now)
 			keylist_push(&dead, key, klen);
@@ -215,8 +243,8 @@ void
 det_get_stats(const struct det *d, struct det_stats *st)
 {
 	*st = d->st;
-	st->accounts = htab_count(d->accts);
-	st->ips = htab_count(d->ips);
+	st->accounts = d->accts.count;
+	st->ips = d->ips.count;
 }
 
 size_t

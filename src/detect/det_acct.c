@@ -15,7 +15,10 @@
  *          the episode are forgotten, and while the compromise is open the
  *          account learns nothing, so the attacker's networks never become
  *          familiar. The episode ends after a quiet window.
- * LIMITS   ACCT_KNOWN networks per account (the least used is replaced),
+ *          Episodes, NDR counts, probe counts and open findings live in the
+ *          account's cold part (struct acct_cold), made when first needed.
+ * LIMITS   ACCT_KNOWN networks per account (the least used other than the
+ *          first is replaced),
  *          EP_NETS_MAX networks per episode (more are counted, not kept). */
 #include <stdlib.h>
 #include <string.h>
@@ -49,63 +52,55 @@ mech_bit(const char *m)
 	return 0x80;
 }
 
-static struct known_net *
-known_find(struct acct *a, uint32_t net)
+/* The index of net among a's networks, or -1. */
+static int
+known_find(const struct acct *a, uint32_t net)
 {
 	unsigned i;
 
 	for (i = 0; i < a->nknown; i++)
-		if (a->known[i].net == net)
-			return &a->known[i];
-	return NULL;
+		if (a->kn_net[i] == net)
+			return (int)i;
+	return -1;
 }
 
+/* The first network (index 0) is familiar at once. */
 bool
 acct_familiar(const struct det *d, const struct acct *a, uint32_t net)
 {
-	unsigned i;
+	int i = known_find(a, net);
 
-	for (i = 0; i < a->nknown; i++) {
-		const struct known_net *k = &a->known[i];
-
-		if (k->net != net)
-			continue;
-		return (k->flags & KN_FIRST) ||
-		       (k->uses >= 2 && (int64_t)k->first + d->c.familiar_after <= (int64_t)d->now);
-	}
-	return false;
+	return i == 0 ||
+	       (i > 0 && a->kn_uses[i] >= 2 &&
+		(int64_t)a->kn_first[i] + d->c.familiar_after <= (int64_t)d->now);
 }
 
 /* Record a use of net. A new network replaces the least used one (the
- * oldest of equals), so one-off networks never push out the home one. */
+ * oldest of equals) other than the first, so one-off networks never push
+ * out the home one. */
 static void
 known_use(struct det *d, struct acct *a, uint32_t net)
 {
-	struct known_net *k = known_find(a, net);
-	unsigned i;
+	int k = known_find(a, net);
+	int i;
 
-	if (k != NULL) {
-		if (k->uses < UINT16_MAX)
-			k->uses++;
+	if (k >= 0) {
+		if (a->kn_uses[k] < UINT16_MAX)
+			a->kn_uses[k]++;
 		return;
 	}
 	if (a->nknown < ACCT_KNOWN) {
-		k = &a->known[a->nknown];
-		k->flags = a->nknown == 0 ? KN_FIRST : 0;
-		a->nknown++;
+		k = a->nknown++;
 	} else {
-		k = &a->known[0];
-		for (i = 1; i < ACCT_KNOWN; i++)
-			if (!(a->known[i].flags & KN_FIRST) &&
-			    (a->known[i].uses < k->uses ||
-			     (a->known[i].uses == k->uses && a->known[i].first < k->first) ||
-			     (k->flags & KN_FIRST)))
-				k = &a->known[i];
-		k->flags = 0;
+		k = 1;
+		for (i = 2; i < ACCT_KNOWN; i++)
+			if (a->kn_uses[i] < a->kn_uses[k] ||
+			    (a->kn_uses[i] == a->kn_uses[k] && a->kn_first[i] < a->kn_first[k]))
+				k = i;
 	}
-	k->net = net;
-	k->first = d->now;
-	k->uses = 1;
+	a->kn_net[k] = net;
+	a->kn_first[k] = d->now;
+	a->kn_uses[k] = 1;
 }
 
 /* ------------------------------------------------------------ episodes */
@@ -121,13 +116,15 @@ ep_slot(const struct det *d, uint32_t t)
 static struct episode *
 ep_open(struct det *d, struct acct *a)
 {
-	if (a->ep == NULL) {
-		a->ep = mem_calloc(1, sizeof(*a->ep));
-		a->ep->since = d->now;
-		a->ep->ring.head = ep_slot(d, d->now);
+	struct acct_cold *c = acct_cold_get(a);
+
+	if (c->ep == NULL) {
+		c->ep = mem_calloc(1, sizeof(*c->ep));
+		c->ep->since = d->now;
+		c->ep->ring.head = ep_slot(d, d->now);
 	}
-	a->ep->last = d->now;
-	return a->ep;
+	c->ep->last = d->now;
+	return c->ep;
 }
 
 static void
@@ -219,7 +216,7 @@ points(const struct det *d, double value, double threshold, double weight)
 static double
 signals(struct det *d, struct acct *a, struct signal_val sv[SIG_MAX])
 {
-	struct episode *ep = a->ep;
+	struct episode *ep = acct_ep(a);
 	uint32_t slot = ep_slot(d, d->now);
 	uint32_t ok = ring_sum(&ep->ring, slot, RF_OK);
 	uint32_t fail = ring_sum(&ep->ring, slot, RF_FAIL);
@@ -280,8 +277,12 @@ forget_episode_nets(struct acct *a)
 	unsigned i, n = 0;
 
 	for (i = 0; i < a->nknown; i++)
-		if ((a->known[i].flags & KN_FIRST) || a->known[i].first < a->ep->since)
-			a->known[n++] = a->known[i];
+		if (i == 0 || a->kn_first[i] < a->cold->ep->since) {
+			a->kn_net[n] = a->kn_net[i];
+			a->kn_first[n] = a->kn_first[i];
+			a->kn_uses[n] = a->kn_uses[i];
+			n++;
+		}
 	a->nknown = (uint8_t)n;
 }
 
@@ -289,7 +290,7 @@ forget_episode_nets(struct acct *a)
 static void
 ep_judge(struct det *d, struct acct *a, const char *key)
 {
-	struct episode *ep = a->ep;
+	struct episode *ep = a->cold->ep;
 	struct signal_val sv[SIG_MAX];
 	struct finding *f;
 	double score;
@@ -318,37 +319,52 @@ ep_judge(struct det *d, struct acct *a, const char *key)
 
 /* ------------------------------------------------------------ events */
 
+/* hash: htab_hash(key, klen) */
 static struct acct *
-acct_get(struct det *d, const char *key, bool create)
+acct_get(struct det *d, const char *key, size_t klen, uint64_t hash, bool create)
 {
-	size_t klen = strlen(key);
-	struct acct *a = htab_get(d->accts, key, klen);
-	void **slot;
-	bool created;
+	struct acct *a = acct_tab_get(&d->accts, key, hash);
 
 	if (a != NULL || !create)
 		return a;
-	if ((int64_t)htab_count(d->accts) >= d->c.max_accounts) {
+	if ((int64_t)d->accts.count >= d->c.max_accounts) {
 		d->st.dropped_accounts++;
 		return NULL;
 	}
-	slot = htab_put(d->accts, key, klen, &created);
-	if (slot == NULL)
-		return NULL;
-	a = mem_calloc(1, sizeof(*a));
+	a = mem_calloc(1, sizeof(*a) + klen + 1);
+	memcpy(a->key, key, klen);
+	a->hash = (uint32_t)hash;
 	a->first_seen = d->now;
-	*slot = a;
+	acct_tab_add(&d->accts, a);
 	return a;
 }
 
-void
-acct_free(void *p)
+struct acct_cold *
+acct_cold_get(struct acct *a)
 {
-	struct acct *a = p;
+	if (a->cold == NULL)
+		a->cold = mem_calloc(1, sizeof(*a->cold));
+	return a->cold;
+}
 
-	ep_free(&a->ep);
-	idset_free(&a->probe_ips);
-	free(a->ndr);
+static void
+acct_cold_free(struct acct *a)
+{
+	struct acct_cold *c = a->cold;
+
+	if (c == NULL)
+		return;
+	ep_free(&c->ep);
+	idset_free(&c->probe_ips);
+	free(c->ndr);
+	free(c);
+	a->cold = NULL;
+}
+
+void
+acct_free(struct acct *a)
+{
+	acct_cold_free(a);
 	free(a);
 }
 
@@ -372,6 +388,7 @@ remember_ip(struct acct *a, uint32_t iph, uint32_t now)
 static void
 login_country(struct det *d, struct acct *a, const struct evt *e, bool learn)
 {
+	struct episode *ep = acct_ep(a);
 	uint16_t cc;
 	unsigned i;
 	bool seen = false;
@@ -381,12 +398,12 @@ login_country(struct det *d, struct acct *a, const struct evt *e, bool learn)
 	for (i = 0; i < a->ncountries; i++)
 		if (a->countries[i] == cc)
 			seen = true;
-	if (a->ep != NULL) {
+	if (ep != NULL) {
 		if (!seen && a->country_logins >= (uint32_t)d->c.country_min_logins)
-			a->ep->country_at = d->now;
+			ep->country_at = d->now;
 		if (a->last_cc != 0 && a->last_cc != cc &&
 		    (int64_t)a->last_cc_at + d->c.far_window >= (int64_t)d->now)
-			a->ep->far_at = d->now;
+			ep->far_at = d->now;
 	}
 	if (!seen && learn) {
 		a->countries[a->ncountries < ACCT_COUNTRIES ? a->ncountries++
@@ -406,18 +423,18 @@ on_login(struct det *d, struct acct *a, const struct evt *e, const char *key)
 	bool fam = a->nknown == 0 || acct_familiar(d, a, net);
 	bool learn;
 	unsigned bit = mech_bit(e->mech);
+	struct episode *ep = fam ? acct_ep(a) : ep_open(d, a);
+	struct acct_cold *c;
 
-	if (!fam)
-		ep_open(d, a);
-	if (a->ep != NULL) {
-		ep_add_net(d, a->ep, net);
+	if (ep != NULL) {
+		ep_add_net(d, ep, net);
 		if (!fam)
-			idset_add(&a->ep->ips, iph);
+			idset_add(&ep->ips, iph);
 		if (!fam && bit != 0 && !(a->mechs & bit) &&
 		    a->logins >= (uint32_t)d->c.mech_min_logins)
-			a->ep->mech_at = d->now;
+			ep->mech_at = d->now;
 	}
-	learn = a->ep == NULL || a->ep->inc == NULL;
+	learn = ep == NULL || ep->inc == NULL;
 	login_country(d, a, e, learn);
 	if (learn) {
 		known_use(d, a, net);
@@ -426,10 +443,11 @@ on_login(struct det *d, struct acct *a, const struct evt *e, const char *key)
 	if (a->logins < UINT32_MAX)
 		a->logins++;
 	remember_ip(a, iph, d->now);
-	if (!fam && a->probe == NULL && a->probe_n > 0) {
+	c = a->cold;
+	if (!fam && c->probe == NULL && c->probe_n > 0) {
 		/* the attacker still gets in: failures so far were not probing */
-		a->probe_n = 0;
-		idset_free(&a->probe_ips);
+		c->probe_n = 0;
+		idset_free(&c->probe_ips);
 	}
 	if (!fam)
 		ep_judge(d, a, key);
@@ -439,6 +457,8 @@ static void
 burst_message(struct det *d, struct acct *a, const char *key)
 {
 	uint32_t hour = d->now / 3600;
+	struct episode *ep;
+	struct finding *f;
 
 	if (hour != a->hour) {
 		if (a->hour_msgs > a->peak_msgs)
@@ -448,41 +468,47 @@ burst_message(struct det *d, struct acct *a, const char *key)
 		a->hour_first = d->now;
 	}
 	a->hour_msgs++;
-	if (a->burst != NULL) {
-		a->burst->messages++;
-		det_update(d, a->burst, d->now);
+	if (a->cold != NULL && a->cold->burst != NULL) {
+		f = a->cold->burst;
+		f->messages++;
+		det_update(d, f, d->now);
 		return;
 	}
+	ep = acct_ep(a);
 	if ((int64_t)a->hour_msgs < d->c.burst_messages ||
 	    (double)a->hour_msgs <= d->c.burst_factor * a->peak_msgs ||
 	    (int64_t)a->first_seen + d->c.burst_baseline > (int64_t)d->now ||
-	    (a->ep != NULL && a->ep->inc != NULL))
+	    (ep != NULL && ep->inc != NULL))
 		return;
-	a->burst = det_open(d, FK_BURST, a->hour_first, d->now);
-	snprintf(a->burst->account, sizeof(a->burst->account), "%s", key);
-	a->burst->messages = a->hour_msgs;
-	a->burst->score = a->peak_msgs ? (double)a->hour_msgs / a->peak_msgs : 0;
-	a->burst->signals[0] = (struct signal_val){ "messages_this_hour", a->hour_msgs,
-						    (double)d->c.burst_messages, 0 };
-	a->burst->signals[1] = (struct signal_val){ "peak_hour_before", a->peak_msgs,
-						    0, 0 };
-	a->burst->nsignals = 2;
-	det_fire(d, a->burst);
+	f = acct_cold_get(a)->burst = det_open(d, FK_BURST, a->hour_first, d->now);
+	snprintf(f->account, sizeof(f->account), "%s", key);
+	f->messages = a->hour_msgs;
+	f->score = a->peak_msgs ? (double)a->hour_msgs / a->peak_msgs : 0;
+	f->signals[0] = (struct signal_val){ "messages_this_hour", a->hour_msgs,
+					     (double)d->c.burst_messages, 0 };
+	f->signals[1] = (struct signal_val){ "peak_hour_before", a->peak_msgs, 0, 0 };
+	f->nsignals = 2;
+	det_fire(d, f);
 }
 
-static bool
+/* a's episode when e comes from a network a does not know, else NULL */
+static struct episode *
 unfamiliar_ip(struct det *d, struct acct *a, const struct evt *e)
 {
-	return a->ep != NULL && e->addr.family != 0 && !acct_familiar(d, a, det_net(&e->addr));
+	struct episode *ep = acct_ep(a);
+
+	if (ep == NULL || e->addr.family == 0 || acct_familiar(d, a, det_net(&e->addr)))
+		return NULL;
+	return ep;
 }
 
 static void
 on_message(struct det *d, struct acct *a, const struct evt *e, const char *key)
 {
-	struct episode *ep = a->ep;
+	struct episode *ep;
 
 	burst_message(d, a, key);
-	if (!unfamiliar_ip(d, a, e))
+	if ((ep = unfamiliar_ip(d, a, e)) == NULL)
 		return;
 	ep->last = d->now;
 	ep->msgs++;
@@ -499,10 +525,10 @@ on_message(struct det *d, struct acct *a, const struct evt *e, const char *key)
 static void
 on_delivery(struct det *d, struct acct *a, const struct evt *e, const char *key)
 {
-	struct episode *ep = a->ep;
+	struct episode *ep;
 	uint32_t slot;
 
-	if (!unfamiliar_ip(d, a, e))
+	if ((ep = unfamiliar_ip(d, a, e)) == NULL)
 		return;
 	slot = ep_slot(d, d->now);
 	ep->last = d->now;
@@ -534,60 +560,72 @@ local_delivery(const struct evt *e)
 	return false;
 }
 
-static struct ring *
-ndr_ring(struct det *d, struct acct *a)
+static uint32_t
+ndr_slot(const struct det *d)
 {
-	if (a->ndr == NULL) {
-		a->ndr = mem_calloc(1, sizeof(*a->ndr));
-		a->ndr->head = (uint32_t)(d->now / (d->c.backscatter_window / RING_N));
+	return (uint32_t)(d->now / (d->c.backscatter_window / RING_N));
+}
+
+static struct ring *
+ndr_ring(struct det *d, struct acct_cold *c)
+{
+	if (c->ndr == NULL) {
+		c->ndr = mem_calloc(1, sizeof(*c->ndr));
+		c->ndr->head = ndr_slot(d);
 	}
-	return a->ndr;
+	return c->ndr;
 }
 
 static void
 on_ndr_delivered(struct det *d, const struct evt *e)
 {
 	char key[LIMIT_ACCOUNT_MAX];
-	uint32_t slot = (uint32_t)(d->now / (d->c.backscatter_window / RING_N));
+	uint32_t slot = ndr_slot(d);
 	uint32_t got, own;
+	struct acct_cold *c;
+	struct finding *f;
 	struct acct *a;
 	struct ring *r;
+	size_t klen;
 
 	if (e->recipient[0] == '\0' || strlen(e->recipient) >= LIMIT_ACCOUNT_MAX)
 		return;
 	evt_account_key(e->recipient, key);
-	if ((a = acct_get(d, key, true)) == NULL)
+	klen = strlen(key);
+	if ((a = acct_get(d, key, klen, htab_hash(key, klen), true)) == NULL)
 		return;
-	r = ndr_ring(d, a);
+	c = acct_cold_get(a);
+	r = ndr_ring(d, c);
 	if (ring_sum(r, slot, RF_MSGS) == 0)
-		a->ndr_first = d->now;
+		c->ndr_first = d->now;
 	ring_add(r, slot, RF_MSGS, 1);
-	if (a->backscatter != NULL) {
-		a->backscatter->ndrs++;
-		det_update(d, a->backscatter, d->now);
+	if (c->backscatter != NULL) {
+		c->backscatter->ndrs++;
+		det_update(d, c->backscatter, d->now);
 		return;
 	}
 	got = ring_sum(r, slot, RF_MSGS);
 	own = ring_sum(r, slot, RF_NDR);
 	if (got < own || (int64_t)(got - own) < d->c.backscatter_ndrs)
 		return;
-	a->backscatter = det_open(d, FK_BACKSCATTER, a->ndr_first, d->now);
-	snprintf(a->backscatter->account, sizeof(a->backscatter->account), "%s", key);
-	a->backscatter->ndrs = got;
-	a->backscatter->signals[0] =
+	f = c->backscatter = det_open(d, FK_BACKSCATTER, c->ndr_first, d->now);
+	snprintf(f->account, sizeof(f->account), "%s", key);
+	f->ndrs = got;
+	f->signals[0] =
 		(struct signal_val){ "ndrs_in_window", got, (double)d->c.backscatter_ndrs, 0 };
-	a->backscatter->signals[1] = (struct signal_val){ "caused_by_own_mail", own, 0, 0 };
-	a->backscatter->nsignals = 2;
-	det_fire(d, a->backscatter);
+	f->signals[1] = (struct signal_val){ "caused_by_own_mail", own, 0, 0 };
+	f->nsignals = 2;
+	det_fire(d, f);
 }
 
 static void
 on_bounce(struct det *d, struct acct *a, const struct evt *e)
 {
-	ring_add(ndr_ring(d, a), (uint32_t)(d->now / (d->c.backscatter_window / RING_N)), RF_NDR,
-		 1);
-	if (unfamiliar_ip(d, a, e))
-		a->ep->ndrs++;
+	struct episode *ep;
+
+	ring_add(ndr_ring(d, acct_cold_get(a)), ndr_slot(d), RF_NDR, 1);
+	if ((ep = unfamiliar_ip(d, a, e)) != NULL)
+		ep->ndrs++;
 }
 
 /* ------------------------------------------------------------ probing */
@@ -595,31 +633,34 @@ on_bounce(struct det *d, struct acct *a, const struct evt *e)
 static void
 on_failure(struct det *d, struct acct *a, const struct evt *e, const char *key)
 {
+	struct acct_cold *c;
+	struct finding *f;
 	uint32_t iph;
 
 	if (!a->compromised || e->addr.family == 0 || acct_familiar(d, a, det_net(&e->addr)))
 		return;
+	c = acct_cold_get(a);
 	iph = det_hash32(e->addr.bytes, e->addr.family == 4 ? 4 : 16);
-	idset_add(&a->probe_ips, iph);
-	if (a->probe != NULL) {
-		a->probe->attempts++;
-		a->probe->distinct_ips = a->probe_ips.n;
-		det_update(d, a->probe, d->now);
+	idset_add(&c->probe_ips, iph);
+	if (c->probe != NULL) {
+		c->probe->attempts++;
+		c->probe->distinct_ips = c->probe_ips.n;
+		det_update(d, c->probe, d->now);
 		return;
 	}
-	if (a->probe_n == 0)
-		a->probe_first = d->now;
-	a->probe_n++;
-	if ((int64_t)a->probe_n < d->c.probe_failures)
+	if (c->probe_n == 0)
+		c->probe_first = d->now;
+	c->probe_n++;
+	if ((int64_t)c->probe_n < d->c.probe_failures)
 		return;
-	a->probe = det_open(d, FK_PROBE, a->probe_first, d->now);
-	snprintf(a->probe->account, sizeof(a->probe->account), "%s", key);
-	a->probe->attempts = a->probe_n;
-	a->probe->distinct_ips = a->probe_ips.n;
-	a->probe->signals[0] = (struct signal_val){ "failures_after_compromise", a->probe_n,
-						    (double)d->c.probe_failures, 0 };
-	a->probe->nsignals = 1;
-	det_fire(d, a->probe);
+	f = c->probe = det_open(d, FK_PROBE, c->probe_first, d->now);
+	snprintf(f->account, sizeof(f->account), "%s", key);
+	f->attempts = c->probe_n;
+	f->distinct_ips = c->probe_ips.n;
+	f->signals[0] = (struct signal_val){ "failures_after_compromise", c->probe_n,
+					     (double)d->c.probe_failures, 0 };
+	f->nsignals = 1;
+	det_fire(d, f);
 }
 
 /* ------------------------------------------------------------ entry */
@@ -645,11 +686,11 @@ explain_line(struct det *d, struct acct *a, const struct evt *e)
 	if (e->mech[0] != '\0')
 		fprintf(d->explain_fp, " %s", e->mech);
 	fputc('\n', d->explain_fp);
-	if (a->ep == NULL)
+	if (acct_ep(a) == NULL)
 		return;
 	score = signals(d, a, sv);
 	buf_init(&b, 0);
-	buf_printf(&b, "    score %.2f%s:", score, a->ep->inc ? " (compromise open)" : "");
+	buf_printf(&b, "    score %.2f%s:", score, a->cold->ep->inc ? " (compromise open)" : "");
 	for (i = 0; i < SIG_MAX; i++)
 		if (sv[i].value > 0)
 			buf_printf(&b, " %s=%.4g/%.4g(+%.2f)", sv[i].name, sv[i].value,
@@ -667,12 +708,18 @@ acct_event(struct det *d, const struct evt *e, const char *key)
 {
 	struct acct *a;
 	bool create = e->type == EVT_AUTH_SUCCESS || e->type == EVT_MESSAGE_ACCEPTED;
+	uint64_t hash = 0;
+	size_t klen = 0;
 
 	if (e->type == EVT_DELIVERY && (e->flags & EVT_HAS_SENDER) && e->sender[0] == '\0' &&
 	    e->status == EVT_STATUS_SENT && local_delivery(e))
 		on_ndr_delivered(d, e);
-	if (key == NULL || (a = acct_get(d, key, create)) == NULL) {
-		ip_event(d, e, key, NULL);
+	if (key != NULL) {
+		klen = strlen(key);
+		hash = htab_hash(key, klen);
+	}
+	if (key == NULL || (a = acct_get(d, key, klen, hash, create)) == NULL) {
+		ip_event(d, e, key, hash, NULL);
 		return;
 	}
 	a->last_seen = d->now;
@@ -696,36 +743,57 @@ acct_event(struct det *d, const struct evt *e, const char *key)
 	default:
 		break;
 	}
-	ip_event(d, e, key, a);
+	ip_event(d, e, key, hash, a);
 	if (d->explain_fp != NULL && strcmp(key, d->explain) == 0)
 		explain_line(d, a, e);
 }
 
-/* Close what has been quiet for incident_idle, end quiet episodes. */
-void
+/* Close what has been quiet for incident_idle, end quiet episodes. The
+ * cold part goes once all it holds is what a new one would: nothing open,
+ * no probe count, the spread brute-force window over (account_brute starts
+ * a new one), the NDR ring older than its RING_N slots (ring_add and
+ * ring_sum would clear it: ndr_first is set again at the next NDR). */
+bool
 acct_sweep(struct det *d, struct acct *a, bool all)
 {
-	struct finding **fs[] = { &a->burst, &a->probe, &a->backscatter };
+	struct acct_cold *c = a->cold;
+	struct finding **fs[3];
 	size_t i;
 
+	if (c == NULL)
+		return true;
+	fs[0] = &c->burst;
+	fs[1] = &c->probe;
+	fs[2] = &c->backscatter;
 	for (i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
 		if (*fs[i] != NULL &&
 		    (all || (int64_t)(*fs[i])->last_evidence + d->c.incident_idle <= d->now)) {
 			det_close(d, *fs[i]);
 			*fs[i] = NULL;
 		}
-	if (a->probe == NULL && a->probe_n > 0 &&
-	    (int64_t)a->probe_first + d->c.incident_idle <= (int64_t)d->now) {
-		a->probe_n = 0;
-		idset_free(&a->probe_ips);
+	if (c->probe == NULL && c->probe_n > 0 &&
+	    (int64_t)c->probe_first + d->c.incident_idle <= (int64_t)d->now) {
+		c->probe_n = 0;
+		idset_free(&c->probe_ips);
 	}
-	if (a->ep == NULL)
-		return;
-	if (a->ep->inc != NULL &&
-	    (all || (int64_t)a->ep->inc->last_evidence + d->c.incident_idle <= d->now)) {
-		det_close(d, a->ep->inc);
-		a->ep->inc = NULL;
+	if (c->ep != NULL) {
+		if (c->ep->inc != NULL &&
+		    (all || (int64_t)c->ep->inc->last_evidence + d->c.incident_idle <= d->now)) {
+			det_close(d, c->ep->inc);
+			c->ep->inc = NULL;
+		}
+		if (c->ep->inc == NULL && (int64_t)c->ep->last + d->c.window <= (int64_t)d->now)
+			ep_free(&c->ep);
 	}
-	if (a->ep->inc == NULL && (int64_t)a->ep->last + d->c.window <= (int64_t)d->now)
-		ep_free(&a->ep);
+	if (c->ndr != NULL && (uint64_t)ndr_slot(d) >= (uint64_t)c->ndr->head + RING_N) {
+		free(c->ndr);
+		c->ndr = NULL;
+	}
+	if (c->ep != NULL || c->burst != NULL || c->probe != NULL || c->backscatter != NULL)
+		return false;
+	if (c->ndr == NULL && c->probe_n == 0 && c->probe_ips.n == 0 &&
+	    (c->bf_fails == 0 ||
+	     (int64_t)c->bf_start + d->c.brute_account_window <= (int64_t)d->now))
+		acct_cold_free(a);
+	return true;
 }
