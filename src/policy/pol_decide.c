@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/evt.h"
-#include "util/htab.h"
 #include "util/mem.h"
 
 static const char pol_def_locked[] =
@@ -80,31 +79,82 @@ pol_stage(struct strv state)
 
 /* ---- the rate table ---- */
 
+/* Accounts are found through an open-addressing index of their hashes
+ * (linear probing, backward-shift deletion) that points at the accounts
+ * themselves, so that a lookup touches the slot and the account, nothing
+ * else. The order of use, for eviction, is a ring of account pointers
+ * appended to at each use; an account's latest entry is its live one (a
+ * bit per entry), older ones are skipped. Unlike a linked list, a use
+ * writes no other account's memory: with 100,000 accounts those were
+ * cache misses on every request. When the ring is full it grows (while
+ * the live entries are more than a quarter of it) or is compacted in
+ * place, keeping the order. */
+
 struct pol_acct {
-	struct pol_acct *prev, *next;	/* eviction order, most recently seen first */
+	uint64_t hash;
 	int64_t head;			/* bucket number of the newest bucket */
+	uint64_t seen;			/* its live entry in the order ring */
+	uint32_t klen;
+	unsigned msgid_next;
 	uint32_t msgs[POL_RATE_BUCKETS], rcpts[POL_RATE_BUCKETS];
 	uint64_t msgid[POL_RATE_MSGIDS];	/* recent messages counted at RCPT */
-	unsigned msgid_next;
-	size_t klen;
 	char key[];
 };
 
+struct pol_slot {
+	uint64_t hash;
+	struct pol_acct *a;		/* NULL: empty */
+};
+
+#define POL_INDEX_MIN 16		/* slots at first; at most half are used */
+#define POL_RING_MIN 64			/* order ring entries at first */
+
 struct pol_rates {
-	struct htab *h;
-	struct pol_acct *first, *last;
+	struct pol_slot *slot;
+	size_t mask, count;
+	struct pol_acct **ring;		/* order of use: oldest at rhead */
+	uint64_t *live;			/* a bit per ring entry: the account's latest */
+	size_t rmask;
+	uint64_t rhead, rtail;		/* entries rhead .. rtail - 1, by number */
 	uint32_t max;
 	int64_t width;		/* seconds per bucket; 0 before the first use */
 	int64_t last_eom, last_data;	/* when a request at that stage came */
 	bool seen_eom, seen_data;
 };
 
+/* 8 bytes a step (account keys are some 20-40 bytes); never 0. */
+static uint64_t
+pol_hash(const char *p, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, p, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
+	return h != 0 ? h : 1;
+}
+
 struct pol_rates *
 pol_rates_new(uint32_t max_accounts)
 {
 	struct pol_rates *rt = mem_calloc(1, sizeof(*rt));
 
-	rt->h = htab_new_words();	/* never iterated: the faster hash */
+	rt->mask = POL_INDEX_MIN - 1;
+	rt->slot = mem_calloc(rt->mask + 1, sizeof(*rt->slot));
+	rt->rmask = POL_RING_MIN - 1;
+	rt->ring = mem_calloc(rt->rmask + 1, sizeof(*rt->ring));
+	rt->live = mem_calloc((rt->rmask + 1) / 64, sizeof(*rt->live));
 	rt->max = max_accounts != 0 ? max_accounts : POL_RATES_DEFAULT_MAX;
 	return rt;
 }
@@ -113,10 +163,15 @@ void
 pol_rates_free(struct pol_rates **rtp)
 {
 	struct pol_rates *rt = *rtp;
+	size_t i;
 
 	if (rt == NULL)
 		return;
-	htab_free(&rt->h, mem_free);
+	for (i = 0; i <= rt->mask; i++)
+		mem_free(rt->slot[i].a);
+	mem_free(rt->slot);
+	mem_free(rt->ring);
+	mem_free(rt->live);
 	mem_free(rt);
 	*rtp = NULL;
 }
@@ -124,7 +179,175 @@ pol_rates_free(struct pol_rates **rtp)
 size_t
 pol_rates_accounts(const struct pol_rates *rt)
 {
-	return htab_count(rt->h);
+	return rt->count;
+}
+
+/* -- the index -- */
+
+static struct pol_acct *
+pol_find(const struct pol_rates *rt, uint64_t hash, const char *key, size_t klen)
+{
+	size_t i = hash & rt->mask;
+	const struct pol_slot *e;
+
+	for (; (e = &rt->slot[i])->a != NULL; i = (i + 1) & rt->mask)
+		if (e->hash == hash && e->a->klen == klen && memcmp(e->a->key, key, klen) == 0)
+			return e->a;
+	return NULL;
+}
+
+static void
+pol_place(struct pol_slot *slot, size_t mask, uint64_t hash, struct pol_acct *a)
+{
+	size_t i = hash & mask;
+
+	while (slot[i].a != NULL)
+		i = (i + 1) & mask;
+	slot[i].hash = hash;
+	slot[i].a = a;
+}
+
+static void
+pol_index_add(struct pol_rates *rt, struct pol_acct *a)
+{
+	if ((rt->count + 1) * 2 > rt->mask + 1) {
+		size_t n = (rt->mask + 1) * 2, i;
+		struct pol_slot *s = mem_calloc(n, sizeof(*s));
+
+		for (i = 0; i <= rt->mask; i++)
+			if (rt->slot[i].a != NULL)
+				pol_place(s, n - 1, rt->slot[i].hash, rt->slot[i].a);
+		mem_free(rt->slot);
+		rt->slot = s;
+		rt->mask = n - 1;
+	}
+	pol_place(rt->slot, rt->mask, a->hash, a);
+	rt->count++;
+}
+
+/* Backward-shift deletion: no tombstones. */
+static void
+pol_index_del(struct pol_rates *rt, const struct pol_acct *a)
+{
+	size_t i = a->hash & rt->mask, j, home;
+
+	while (rt->slot[i].a != a)
+		i = (i + 1) & rt->mask;
+	for (j = i;;) {
+		j = (j + 1) & rt->mask;
+		if (rt->slot[j].a == NULL)
+			break;
+		home = rt->slot[j].hash & rt->mask;
+		/* j's entry may move to i when its home is not in (i, j] */
+		if ((i <= j) ? (home <= i || home > j) : (home <= i && home > j)) {
+			rt->slot[i] = rt->slot[j];
+			i = j;
+		}
+	}
+	rt->slot[i].a = NULL;
+	rt->slot[i].hash = 0;
+	rt->count--;
+}
+
+/* -- the order of use -- */
+
+static bool
+pol_live(const struct pol_rates *rt, uint64_t n)
+{
+	size_t i = (size_t)n & rt->rmask;
+
+	return (rt->live[i / 64] >> (i % 64)) & 1;
+}
+
+static void
+pol_live_set(struct pol_rates *rt, uint64_t n, bool on)
+{
+	size_t i = (size_t)n & rt->rmask;
+	uint64_t bit = (uint64_t)1 << (i % 64);
+
+	if (on)
+		rt->live[i / 64] |= bit;
+	else
+		rt->live[i / 64] &= ~bit;
+}
+
+/* Room for one more entry in a full ring: dead entries at the head go;
+ * then a ring whose live entries (one per account) are more than a
+ * quarter of it doubles, entries keeping their numbers; else the live
+ * entries move up over the dead ones, in order (each account is told its
+ * new number: a quarter of the ring at most, after three quarters of it
+ * were appended since the last time). */
+static void
+pol_ring_room(struct pol_rates *rt)
+{
+	size_t n = rt->rmask + 1;
+	uint64_t q, w;
+
+	while (rt->rhead < rt->rtail && !pol_live(rt, rt->rhead))
+		rt->rhead++;
+	if (rt->rtail - rt->rhead < n)
+		return;
+	if (rt->count * 4 > n) {
+		size_t m = n * 2;
+		struct pol_acct **ring = mem_calloc(m, sizeof(*ring));
+		uint64_t *live = mem_calloc(m / 64, sizeof(*live));
+
+		for (q = rt->rhead; q < rt->rtail; q++) {
+			size_t i = (size_t)q & (m - 1);
+
+			ring[i] = rt->ring[(size_t)q & rt->rmask];
+			if (pol_live(rt, q))
+				live[i / 64] |= (uint64_t)1 << (i % 64);
+		}
+		mem_free(rt->ring);
+		mem_free(rt->live);
+		rt->ring = ring;
+		rt->live = live;
+		rt->rmask = m - 1;
+		return;
+	}
+	for (q = w = rt->rhead; q < rt->rtail; q++) {
+		struct pol_acct *a;
+
+		if (!pol_live(rt, q))
+			continue;
+		a = rt->ring[(size_t)q & rt->rmask];
+		pol_live_set(rt, q, false);
+		rt->ring[(size_t)w & rt->rmask] = a;
+		pol_live_set(rt, w, true);
+		a->seen = w++;
+	}
+	rt->rtail = w;
+}
+
+/* The account was used: its entry goes to the end of the order. */
+static void
+pol_touch(struct pol_rates *rt, struct pol_acct *a, bool listed)
+{
+	if (listed) {
+		if (a->seen + 1 == rt->rtail)
+			return;	/* the most recent already */
+		pol_live_set(rt, a->seen, false);
+	}
+	if (rt->rtail - rt->rhead > rt->rmask)
+		pol_ring_room(rt);
+	rt->ring[(size_t)rt->rtail & rt->rmask] = a;
+	pol_live_set(rt, rt->rtail, true);
+	a->seen = rt->rtail++;
+}
+
+/* The least recently used account, out of the order. */
+static struct pol_acct *
+pol_oldest(struct pol_rates *rt)
+{
+	struct pol_acct *a;
+
+	while (!pol_live(rt, rt->rhead))
+		rt->rhead++;
+	a = rt->ring[(size_t)rt->rhead & rt->rmask];
+	pol_live_set(rt, rt->rhead, false);
+	rt->rhead++;
+	return a;
 }
 
 /* Bucket number of t: floor(t / w), w > 0. */
@@ -201,67 +424,25 @@ pol_acct_sum(const struct pol_acct *a, int64_t bucket, uint64_t *msgs, uint64_t 
 	*rcpts = n;
 }
 
-static void
-pol_unlink(struct pol_rates *rt, struct pol_acct *a)
-{
-	if (a->prev != NULL)
-		a->prev->next = a->next;
-	else
-		rt->first = a->next;
-	if (a->next != NULL)
-		a->next->prev = a->prev;
-	else
-		rt->last = a->prev;
-	a->prev = a->next = NULL;
-}
-
-static void
-pol_push_front(struct pol_rates *rt, struct pol_acct *a)
-{
-	a->prev = NULL;
-	a->next = rt->first;
-	if (rt->first != NULL)
-		rt->first->prev = a;
-	rt->first = a;
-	if (rt->last == NULL)
-		rt->last = a;
-}
-
-static void
-pol_touch(struct pol_rates *rt, struct pol_acct *a)
-{
-	if (rt->first != a) {
-		pol_unlink(rt, a);
-		pol_push_front(rt, a);
-	}
-}
-
-/* A new account, evicting the least recently seen one at the ceiling. */
+/* A new account, evicting the least recently used one at the ceiling. */
 static struct pol_acct *
-pol_acct_new(struct pol_rates *rt, const char *key, size_t klen, int64_t bucket)
+pol_acct_new(struct pol_rates *rt, const char *key, size_t klen, uint64_t hash, int64_t bucket)
 {
 	struct pol_acct *a;
-	void **slot;
-	bool created;
 
-	while (htab_count(rt->h) >= rt->max && rt->last != NULL) {
-		struct pol_acct *old = rt->last;
+	while (rt->count >= rt->max && rt->count > 0) {
+		struct pol_acct *old = pol_oldest(rt);
 
-		pol_unlink(rt, old);
-		htab_del(rt->h, old->key, old->klen);
+		pol_index_del(rt, old);
 		mem_free(old);
 	}
 	a = mem_calloc(1, sizeof(*a) + klen + 1);
 	memcpy(a->key, key, klen);
-	a->klen = klen;
+	a->klen = (uint32_t)klen;
+	a->hash = hash;
 	a->head = bucket;
-	slot = htab_put(rt->h, key, klen, &created);
-	if (slot == NULL) {
-		mem_free(a);
-		return NULL;
-	}
-	*slot = a;
-	pol_push_front(rt, a);
+	pol_index_add(rt, a);
+	pol_touch(rt, a, false);
 	return a;
 }
 
@@ -271,12 +452,15 @@ pol_rates_width(struct pol_rates *rt, int64_t window, int64_t now)
 {
 	int64_t w = window / POL_RATE_BUCKETS;
 	struct pol_acct *a;
+	size_t i;
 
 	if (w < 1)
 		w = 1;
 	if (rt->width == w)
 		return;
-	for (a = rt->first; a != NULL; a = a->next) {
+	for (i = 0; i <= rt->mask; i++) {
+		if ((a = rt->slot[i].a) == NULL)
+			continue;
 		memset(a->msgs, 0, sizeof(a->msgs));
 		memset(a->rcpts, 0, sizeof(a->rcpts));
 		a->head = pol_bucket(now, w);
@@ -288,7 +472,8 @@ void
 pol_rates_get(const struct pol_rates *rt, const char *key, int64_t now, uint64_t *msgs,
 	      uint64_t *rcpts)
 {
-	const struct pol_acct *a = htab_get(rt->h, key, strlen(key));
+	size_t klen = strlen(key);
+	const struct pol_acct *a = pol_find(rt, pol_hash(key, klen), key, klen);
 
 	*msgs = *rcpts = 0;
 	if (a != NULL && rt->width > 0)
@@ -322,7 +507,7 @@ pol_rate(const struct pol_conf *c, struct pol_rates *rt, const struct pol_req *r
 	bool eom = pol_recent(rt->seen_eom, rt->last_eom, now, window);
 	bool data = pol_recent(rt->seen_data, rt->last_data, now, window);
 	uint64_t rc = r->has_recipient_count && r->recipient_count > 0 ? r->recipient_count : 1;
-	uint64_t add_m = 1, add_r = 1, m = 0, n = 0, id = 0;
+	uint64_t add_m = 1, add_r = 1, m = 0, n = 0, id = 0, hash;
 	bool count, has_id = false;
 	struct pol_acct *a;
 	int64_t bucket;
@@ -348,10 +533,11 @@ pol_rate(const struct pol_conf *c, struct pol_rates *rt, const struct pol_req *r
 	}
 	pol_rates_width(rt, window, now);
 	bucket = pol_bucket(now, rt->width);
-	a = htab_get(rt->h, key, klen);
+	hash = pol_hash(key, klen);
+	a = pol_find(rt, hash, key, klen);
 	if (a != NULL) {
 		pol_acct_advance(a, bucket);
-		pol_touch(rt, a);
+		pol_touch(rt, a, true);
 		pol_acct_sum(a, bucket, &m, &n);
 	}
 	if (st == PS_RCPT && count) {
@@ -361,7 +547,7 @@ pol_rate(const struct pol_conf *c, struct pol_rates *rt, const struct pol_req *r
 
 		if (v.len > 0) {
 			has_id = true;
-			id = htab_hash(v.p, v.len);
+			id = pol_hash(v.p, v.len);
 			if (a != NULL && pol_msgid_seen(a, id))
 				add_m = 0;
 		}
@@ -371,8 +557,8 @@ pol_rate(const struct pol_conf *c, struct pol_rates *rt, const struct pol_req *r
 		return true;
 	if (!count)
 		return false;
-	if (a == NULL && (a = pol_acct_new(rt, key, klen, bucket)) == NULL)
-		return false;
+	if (a == NULL)
+		a = pol_acct_new(rt, key, klen, hash, bucket);
 	s = pol_slot(a->head);
 	a->msgs[s] = pol_add32(a->msgs[s], add_m);
 	a->rcpts[s] = pol_add32(a->rcpts[s], add_r);

@@ -8,6 +8,10 @@
 #define POL_STR_(x) #x
 #define POL_STR(x) POL_STR_(x)
 
+/* Bytes looked at for a NUL beyond the line being read: Postfix's requests
+ * are some 500 bytes, several may follow in one buffer. */
+#define POL_NUL_AHEAD 512
+
 /* A valid empty string for absent attributes: no NULL views escape. */
 static const char pol_empty[] = "";
 
@@ -26,6 +30,57 @@ static const struct {
 #undef F
 };
 #define POL_NFIELDS (sizeof(pol_fields) / sizeof(pol_fields[0]))
+
+/* What a name is: the offset of its field in struct pol_req, or one of
+ * these. Compared with literals of known length, which compilers turn
+ * into a few word compares. */
+#define POL_NAME_OTHER (-1)
+#define POL_NAME_RCOUNT (-2)
+#define POL_NAME_SIZE (-3)
+#define POL_IS(n, name, what)                                                  \
+	do {                                                                   \
+		_Static_assert(sizeof(#name) - 1 == (n), #name);               \
+		if (memcmp(p, #name, (n)) == 0)                                \
+			return (what);                                         \
+	} while (0)
+#define POL_F(n, name) POL_IS(n, name, (int)offsetof(struct pol_req, name))
+
+static int
+pol_name_kind(struct strv nm)
+{
+	const char *p = nm.p;
+
+	switch (nm.len) {
+	case 4: POL_IS(4, size, POL_NAME_SIZE); break;
+	case 6: POL_F(6, sender); break;
+	case 7: POL_F(7, request); break;
+	case 8: POL_F(8, instance); POL_F(8, queue_id); break;
+	case 9: POL_F(9, recipient); POL_F(9, helo_name); break;
+	case 11:
+		POL_F(11, sasl_method); POL_F(11, client_name); POL_F(11, sasl_sender);
+		POL_F(11, server_port);
+		break;
+	case 13: POL_F(13, sasl_username); POL_F(13, protocol_name); break;
+	case 14: POL_F(14, protocol_state); POL_F(14, client_address); POL_F(14, server_address); break;
+	case 15: POL_IS(15, recipient_count, POL_NAME_RCOUNT); break;
+	case 19: POL_F(19, reverse_client_name); break;
+	default: break;
+	}
+	return POL_NAME_OTHER;
+}
+#undef POL_F
+#undef POL_IS
+
+/* 1 for the bytes of a name ([a-z0-9_]), 2 for '=', 0 for any other. */
+static const unsigned char pol_name_tab[256] = {
+	['='] = 2, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1,
+};
 
 /* The numeric attributes, read once the request is complete. */
 struct pol_nums {
@@ -53,24 +108,29 @@ pol_req_reset(struct pol_req *r)
 	memset(&r->client, 0, sizeof(r->client));
 }
 
-static bool
-pol_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* One "name=value" line (n bytes, newline and CR removed). */
+/* One "name=value" line (n bytes, newline and CR removed). nul: the line
+ * may hold a NUL byte (the caller looked for one once for all its lines). */
 static enum pol_status
-pol_line(struct pol_req *r, struct pol_nums *nums, const char *line, size_t n,
+pol_line(struct pol_req *r, struct pol_nums *nums, const char *line, size_t n, bool nul,
 	 const char **err)
 {
-	const char *eq = memchr(line, '=', n);
+	const char *eq;
 	struct strv name, value;
 	size_t i;
+	int k;
 
-	if (eq == NULL) {
-		*err = "attribute line without '='";
-		return POL_SYNTAX;
+	/* The name's bytes up to '=': valid ones on the way (the common case,
+	 * one pass); anything else is looked at again as it comes. */
+	for (i = 0; i < n && pol_name_tab[(unsigned char)line[i]] == 1; i++)
+		;
+	if (i < n && line[i] == '=') {
+		eq = line + i;
+	} else {
+		eq = memchr(line, '=', n);
+		if (eq == NULL) {
+			*err = "attribute line without '='";
+			return POL_SYNTAX;
+		}
 	}
 	name = strv_make(line, (size_t)(eq - line));
 	value = strv_make(eq + 1, n - name.len - 1);
@@ -82,13 +142,11 @@ pol_line(struct pol_req *r, struct pol_nums *nums, const char *line, size_t n,
 		*err = "attribute name longer than " POL_STR(POL_NAME_MAX) " bytes";
 		return POL_SYNTAX;
 	}
-	for (i = 0; i < name.len; i++) {
-		if (!pol_name_char(name.p[i])) {
-			*err = "attribute name has a byte other than [a-z0-9_]";
-			return POL_SYNTAX;
-		}
+	if (i < name.len) {	/* a byte the scan stopped at before '=' */
+		*err = "attribute name has a byte other than [a-z0-9_]";
+		return POL_SYNTAX;
 	}
-	if (value.len > 0 && memchr(value.p, '\0', value.len) != NULL) {
+	if (nul && value.len > 0 && memchr(value.p, '\0', value.len) != NULL) {
 		*err = "attribute value holds a NUL byte";
 		return POL_SYNTAX;
 	}
@@ -101,17 +159,12 @@ pol_line(struct pol_req *r, struct pol_nums *nums, const char *line, size_t n,
 	r->nattr++;
 
 	/* Known names: the later value wins. */
-	for (i = 0; i < POL_NFIELDS; i++) {
-		if (name.len == pol_fields[i].len &&
-		    memcmp(name.p, pol_fields[i].name, name.len) == 0) {
-			*pol_field(r, i) = value;
-			return POL_OK;
-		}
-	}
-	if (strv_eq_cstr(name, "recipient_count")) {
+	if ((k = pol_name_kind(name)) >= 0) {
+		*(struct strv *)(void *)((char *)r + k) = value;
+	} else if (k == POL_NAME_RCOUNT) {
 		nums->recipient_count = value;
 		nums->has_recipient_count = value.len > 0;
-	} else if (strv_eq_cstr(name, "size")) {
+	} else if (k == POL_NAME_SIZE) {
 		nums->size = value;
 		nums->has_size = value.len > 0;
 	}
@@ -158,6 +211,9 @@ pol_parse(const char *buf, size_t len, size_t *used, struct pol_req *r, const ch
 	size_t pos = 0;
 	struct pol_nums nums = { STRV_NULL, STRV_NULL, false, false };
 	enum pol_status st;
+	/* The first NUL byte in buf[0..checked), looked for some lines ahead
+	 * at a time: the lines before it need no look of their own. */
+	const char *nul = NULL, *checked = buf;
 
 	*used = 0;
 	*err = NULL;
@@ -179,7 +235,15 @@ pol_parse(const char *buf, size_t len, size_t *used, struct pol_req *r, const ch
 			st = pol_finish(r, &nums, err);
 			return st;
 		}
-		st = pol_line(r, &nums, line, n, err);
+		if (nul == NULL && checked <= nl) {
+			size_t ahead = (size_t)(nl + 1 - checked) + POL_NUL_AHEAD;
+
+			if (ahead > (size_t)(buf + lim - checked))
+				ahead = (size_t)(buf + lim - checked);
+			nul = memchr(checked, '\0', ahead);
+			checked += ahead;
+		}
+		st = pol_line(r, &nums, line, n, nul != NULL && nul < nl, err);
 		if (st != POL_OK)
 			return st;
 		pos = next;

@@ -1,7 +1,7 @@
 /* test_pol_decide.c - policy/pol_decide: each verdict and its text, their
  * order, actions switched off, sender mismatch and aliases, allowed
  * networks, rate limits (messages and recipients, at END-OF-MESSAGE, DATA or
- * RCPT, over a sliding window), the eviction bound, speed */
+ * RCPT, over a sliding window), the eviction bound and order, speed */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -620,6 +620,68 @@ test_eviction(void **state)
 	pol_rates_free(&rt);
 }
 
+/* Under churn the table holds exactly the max_accounts most recently used
+ * accounts (a simple list is the model), whatever the order of use has
+ * been through: growth, compaction, deletions from the index. A check
+ * without counting (MAIL) is a use too. */
+static void
+test_eviction_order(void **state)
+{
+	enum { MAX = 50, UNIVERSE = 160, OPS = 30000 };
+	struct pol_rates *rt = pol_rates_new(MAX);
+	struct pol_conf c;
+	static struct rq q;
+	const char *text;
+	char user[64];
+	int model[MAX], n = 0, i, k, j;
+	unsigned seed = 12345;
+	uint64_t m, r;
+
+	(void)state;
+	pol_conf_defaults(&c);
+	c.msg_rate = c.rcpt_rate = UINT32_MAX;
+	for (i = 0; i < OPS; i++) {
+		bool count;
+
+		seed = seed * 1103515245u + 12345u;
+		/* a skewed choice: some accounts come back often, some seldom */
+		k = (int)((seed >> 8) % UNIVERSE);
+		if ((seed >> 20) % 3 == 0)
+			k %= 20;
+		count = (seed >> 24) % 10 < 7;
+		snprintf(user, sizeof(user), "U%d@Example.com", k);
+		pol_decide(&c, NULL, rt,
+			   count ? eom(&q, user, 1)
+				 : mkreq(&q, "MAIL", user, "", "192.0.2.7", 0, ""),
+			   T0, &text);
+		for (j = 0; j < n && model[j] != k; j++)
+			;
+		if (j < n) {	/* used again: to the end of the model */
+			memmove(&model[j], &model[j + 1], (size_t)(n - j - 1) * sizeof(model[0]));
+			model[n - 1] = k;
+		} else if (count) {	/* a new account: the oldest goes at the ceiling */
+			if (n == MAX) {
+				memmove(&model[0], &model[1], (size_t)(n - 1) * sizeof(model[0]));
+				n--;
+			}
+			model[n++] = k;
+		}
+		assert_int_equal(pol_rates_accounts(rt), n);
+		if (i % 97 != 0 && i < OPS - 1)
+			continue;
+		for (k = 0; k < UNIVERSE; k++) {
+			snprintf(user, sizeof(user), "u%d@example.com", k);
+			pol_rates_get(rt, user, T0, &m, &r);
+			for (j = 0; j < n && model[j] != k; j++)
+				;
+			if ((m > 0) != (j < n))
+				fail_msg("op %d: account %d %s the table but %s the model", i, k,
+					 m > 0 ? "in" : "not in", j < n ? "in" : "not in");
+		}
+	}
+	pol_rates_free(&rt);
+}
+
 /* The clock going back, odd windows and extreme times break nothing. */
 static void
 test_clock(void **state)
@@ -719,6 +781,7 @@ main(void)
 		cmocka_unit_test(test_switched_off),	cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_rate_messages),	cmocka_unit_test(test_rate_recipients),
 		cmocka_unit_test(test_rate_stages),	cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_eviction_order),
 		cmocka_unit_test(test_clock),		cmocka_unit_test(test_speed),
 	};
 
